@@ -1,0 +1,82 @@
+/**
+ * @module store/duckdb/schema
+ * DuckDB column types and table DDL derived from the record model, and the versioned migrations.
+ */
+import {
+  type FieldSpec,
+  type FieldType,
+  fieldsOf,
+  KINDS,
+  type KindSpec,
+  RECORD_KINDS,
+} from '../../model/kinds.ts';
+
+/** Quotes an identifier of ours (never user input) for DuckDB. */
+export function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Quotes a string literal of ours (field names, enum values from the model) for DuckDB. */
+export function lit(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+const MONEY_FIELDS = new Set(['amount', 'mrr']);
+
+export function columnType(field: FieldSpec): string {
+  if (MONEY_FIELDS.has(field.name)) return 'DECIMAL(18,4)';
+  const types: Record<FieldType, string> = {
+    string: 'VARCHAR',
+    text: 'VARCHAR',
+    integer: 'BIGINT',
+    number: 'DOUBLE',
+    boolean: 'BOOLEAN',
+    timestamp: 'TIMESTAMPTZ',
+    json: 'JSON',
+    list: 'VARCHAR[]',
+  };
+  return types[field.type];
+}
+
+/** Columns Polso adds to every record table. `_key`/`_hash`: 64-bit hashes of the id and of the content. */
+export const SYSTEM_COLUMNS = [
+  ['project_id', 'VARCHAR NOT NULL'],
+  ['_key', 'UBIGINT NOT NULL'],
+  ['_hash', 'UBIGINT NOT NULL'],
+  ['_ingested_at', 'TIMESTAMPTZ NOT NULL'],
+] as const;
+
+/** Derived columns per kind (computed at ingestion). */
+export function derivedColumns(spec: KindSpec): [string, string][] {
+  if (spec.kind === 'order' || spec.kind === 'cost') return [['amount_reporting', 'DECIMAL(18,4)']];
+  return [];
+}
+
+export function tableDdl(spec: KindSpec): string {
+  const cols = [
+    ...SYSTEM_COLUMNS.map(([n, t]) => `${ident(n)} ${t}`),
+    ...fieldsOf(spec).map((fl) => `${ident(fl.column)} ${columnType(fl)}${fl.required ? ' NOT NULL' : ''}`),
+    ...derivedColumns(spec).map(([n, t]) => `${ident(n)} ${t}`),
+  ];
+  return `CREATE TABLE ${ident(spec.table)} (\n  ${cols.join(',\n  ')}\n)`;
+}
+
+/**
+ * Versioned migrations. Each entry runs once, in order, in its own transaction. Migration 1 derives the
+ * record tables from the model; `test/schema.test.ts` pins the DDL it produces, so changing a field
+ * means adding a migration here rather than silently changing version 1.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; statements: () => string[] }[] = [
+  {
+    version: 1,
+    name: 'projects, keys, identities and record tables',
+    statements: () => [
+      `CREATE TABLE projects (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, config JSON NOT NULL, created_at TIMESTAMPTZ NOT NULL)`,
+      `CREATE TABLE api_keys (id VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, scope VARCHAR NOT NULL, name VARCHAR NOT NULL,
+         token_hash VARCHAR NOT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL, revoked_at TIMESTAMPTZ)`,
+      `CREATE TABLE identities (project_id VARCHAR NOT NULL, anonymous_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL,
+         created_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (project_id, anonymous_id))`,
+      ...RECORD_KINDS.map((k) => tableDdl(KINDS[k])),
+    ],
+  },
+];

@@ -1,0 +1,492 @@
+/**
+ * @module store/duckdb/store
+ * The embedded store: one DuckDB file per deployment. Writes go through one connection, one at a
+ * time, each in a transaction that is committed (WAL flushed) before the caller is answered.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { PolsoError, type RecordError, recordError } from '../../errors.ts';
+import { fieldsOf, KINDS, RECORD_KINDS, type RecordKind } from '../../model/kinds.ts';
+import { describeProblem } from '../../model/messages.ts';
+import type { Clock } from '../../util/clock.ts';
+import {
+  type ApiKeyRow,
+  DEFAULT_PROJECT_CONFIG,
+  type ImportSpec,
+  type IncomingRecord,
+  type IngestResult,
+  type KeyScope,
+  type ProgressFn,
+  type Project,
+  type ProjectConfig,
+  type Store,
+} from '../store.ts';
+import * as merge from './merge-sql.ts';
+import { ident, MIGRATIONS } from './schema.ts';
+import {
+  fileAdapter,
+  jsonAdapter,
+  type SourceAdapter,
+  stagingQuery,
+  unusableColumns,
+} from './validate-sql.ts';
+
+type Params = Record<string, DuckDBValue>;
+
+/** Binds only the named parameters the statement uses (DuckDB rejects unused ones). */
+function bindUsed(sql: string, params: Params): Params {
+  const used: Params = {};
+  for (const name of Object.keys(params))
+    if (new RegExp(`\\$${name}\\b`).test(sql)) used[name] = params[name]!;
+  return used;
+}
+
+/** Options of the DuckDB store. */
+export interface DuckDbStoreOptions {
+  /** Data directory; the database is `DIR/polso.duckdb`. `:memory:` for an in-memory store. */
+  dataDir: string;
+  clock: Clock;
+  /** DuckDB memory limit, e.g. '4GB'. */
+  memoryLimit?: string;
+  threads?: number;
+}
+
+export class DuckDbStore implements Store {
+  readonly ready: Promise<void>;
+  private instance!: DuckDBInstance;
+  private writer!: DuckDBConnection;
+  private reader!: DuckDBConnection;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly clock: Clock;
+
+  constructor(private readonly options: DuckDbStoreOptions) {
+    this.clock = options.clock;
+    this.ready = this.open();
+  }
+
+  /** Path of the database file for a data directory. */
+  static file(dataDir: string): string {
+    return join(dataDir, 'polso.duckdb');
+  }
+
+  private async open(): Promise<void> {
+    const { dataDir } = this.options;
+    let path = ':memory:';
+    if (dataDir !== ':memory:') {
+      if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true });
+      path = DuckDbStore.file(dataDir);
+    }
+    const config: Record<string, string> = {};
+    if (this.options.memoryLimit) config.memory_limit = this.options.memoryLimit;
+    if (this.options.threads) config.threads = String(this.options.threads);
+    try {
+      this.instance = await DuckDBInstance.create(path, config);
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/lock/i.test(message)) throw new PolsoError('POLSO_STORE_LOCKED', `${message}`);
+      throw error;
+    }
+    this.writer = await this.instance.connect();
+    this.reader = await this.instance.connect();
+    for (const conn of [this.writer, this.reader]) await conn.run(`SET TimeZone = 'UTC'`);
+    await this.migrate();
+  }
+
+  private async migrate(): Promise<void> {
+    await this.writer.run(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)`,
+    );
+    const done = await this.writer.runAndReadAll(`SELECT version FROM schema_migrations`);
+    const applied = new Set(done.getRowObjectsJS().map((r) => Number(r.version)));
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      await this.transaction(async (conn) => {
+        for (const sql of m.statements()) await conn.run(sql);
+        await conn.run(`INSERT INTO schema_migrations VALUES ($v, $n, $t::TIMESTAMPTZ)`, {
+          v: m.version,
+          n: m.name,
+          t: this.clock.now().toISOString(),
+        });
+      });
+    }
+  }
+
+  /** Runs `fn` on the writer connection inside a transaction, after every earlier write. */
+  private write<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => this.transaction(fn));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async transaction<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      const result = await fn(this.writer);
+      await this.writer.run('COMMIT');
+      return result;
+    } catch (error) {
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async rows(sql: string, params: Params = {}, conn: DuckDBConnection = this.reader) {
+    const reader = await conn.runAndReadAll(sql, bindUsed(sql, params));
+    return reader.getRowObjectsJS();
+  }
+
+  // ---- projects and keys -------------------------------------------------------------------
+
+  async createProject(name: string, config: Partial<ProjectConfig> = {}): Promise<Project> {
+    const project: Project = {
+      id: `prj_${randomUUID().replaceAll('-', '').slice(0, 20)}`,
+      name,
+      config: { ...DEFAULT_PROJECT_CONFIG, ...config },
+      createdAt: this.clock.now().toISOString(),
+    };
+    await this.write((conn) =>
+      conn.run(`INSERT INTO projects VALUES ($id, $name, $config::JSON, $at::TIMESTAMPTZ)`, {
+        id: project.id,
+        name,
+        config: JSON.stringify(project.config),
+        at: project.createdAt,
+      }),
+    );
+    return project;
+  }
+
+  async getProject(id: string): Promise<Project | null> {
+    const [row] = await this.rows(`SELECT * FROM projects WHERE id = $id`, { id });
+    return row ? toProject(row) : null;
+  }
+
+  async listProjects(): Promise<Project[]> {
+    return (await this.rows(`SELECT * FROM projects ORDER BY created_at`)).map(toProject);
+  }
+
+  async updateProjectConfig(id: string, patch: Partial<ProjectConfig>): Promise<Project> {
+    const project = await this.getProject(id);
+    if (!project) throw new PolsoError('POLSO_NOT_FOUND', `No project ${id}`);
+    project.config = { ...project.config, ...patch };
+    await this.write((conn) =>
+      conn.run(`UPDATE projects SET config = $config::JSON WHERE id = $id`, {
+        id,
+        config: JSON.stringify(project.config),
+      }),
+    );
+    return project;
+  }
+
+  async addKey(projectId: string, scope: KeyScope, name: string, tokenHash: string): Promise<ApiKeyRow> {
+    const row: ApiKeyRow = {
+      id: `key_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
+      projectId,
+      scope,
+      name,
+      createdAt: this.clock.now().toISOString(),
+      revokedAt: null,
+    };
+    await this.write((conn) =>
+      conn.run(`INSERT INTO api_keys VALUES ($id, $p, $s, $n, $h, $at::TIMESTAMPTZ, NULL)`, {
+        id: row.id,
+        p: projectId,
+        s: scope,
+        n: name,
+        h: tokenHash,
+        at: row.createdAt,
+      }),
+    );
+    return row;
+  }
+
+  async findKeyByHash(tokenHash: string): Promise<ApiKeyRow | null> {
+    const [row] = await this.rows(`SELECT * FROM api_keys WHERE token_hash = $h`, { h: tokenHash });
+    return row ? toKey(row) : null;
+  }
+
+  async listKeys(projectId: string): Promise<ApiKeyRow[]> {
+    return (
+      await this.rows(`SELECT * FROM api_keys WHERE project_id = $p ORDER BY created_at`, { p: projectId })
+    ).map(toKey);
+  }
+
+  async revokeKey(projectId: string, keyId: string): Promise<boolean> {
+    return this.write(async (conn) => {
+      const r = await conn.run(
+        `UPDATE api_keys SET revoked_at = $at::TIMESTAMPTZ WHERE id = $id AND project_id = $p AND revoked_at IS NULL`,
+        { id: keyId, p: projectId, at: this.clock.now().toISOString() },
+      );
+      return r.rowsChanged > 0;
+    });
+  }
+
+  // ---- records -------------------------------------------------------------------------------
+
+  async ingest(
+    project: Project,
+    batch: ReadonlyMap<RecordKind, readonly IncomingRecord[]>,
+  ): Promise<IngestResult> {
+    return this.write(async (conn) => {
+      const total = emptyResult();
+      for (const [kind, records] of batch) {
+        if (records.length === 0) continue;
+        const spec = KINDS[kind];
+        const params = {
+          ...this.baseParams(project),
+          recs: `[${records.map((r) => r.json).join(',')}]`,
+          idxs: JSON.stringify(records.map((r) => r.index)),
+          tz: null,
+        };
+        const result = await this.applyStaging(
+          conn,
+          kind,
+          jsonAdapter(spec),
+          params,
+          Number.MAX_SAFE_INTEGER,
+        );
+        addResult(total, result);
+      }
+      total.rejected.sort((a, b) => a.index - b.index);
+      return total;
+    });
+  }
+
+  async importFile(project: Project, spec: ImportSpec, progress?: ProgressFn): Promise<IngestResult> {
+    if (!existsSync(spec.path)) throw new PolsoError('POLSO_FILE_NOT_FOUND', `No file at ${spec.path}`);
+    const kindSpec = KINDS[spec.kind];
+    const relation = readerRelation(spec);
+    const described = await this.rows(`DESCRIBE SELECT * FROM ${relation.from}`, { path: spec.path });
+    const columns = described.map((r) => String(r.column_name));
+    const bad = unusableColumns(kindSpec, columns, spec.mapping);
+    if (bad.length > 0)
+      throw new PolsoError(
+        'POLSO_BAD_OPTION',
+        `Columns ${bad.join(', ')} match no field of ${spec.kind}; map them with --map field=column or remove them`,
+      );
+    for (const [field, column] of Object.entries(spec.mapping)) {
+      if (!fieldsOf(kindSpec).some((fl) => fl.name === field))
+        throw new PolsoError('POLSO_BAD_OPTION', `--map ${field}=…: ${spec.kind} has no field ${field}`);
+      if (!columns.includes(column))
+        throw new PolsoError('POLSO_BAD_OPTION', `--map …=${column}: the file has no column ${column}`);
+    }
+    const adapter = fileAdapter(
+      kindSpec,
+      `(SELECT ${relation.idx} AS idx, * FROM ${relation.from})`,
+      columns,
+      spec.mapping,
+    );
+    const params = { ...this.baseParams(project), path: spec.path, tz: spec.timezone ?? null };
+    progress?.(0);
+    const result = await this.write((conn) =>
+      this.applyStaging(conn, spec.kind, adapter, params, spec.rejectedLimit ?? 1000, progress),
+    );
+    progress?.(100);
+    return result;
+  }
+
+  private baseParams(project: Project): Params {
+    return {
+      project: project.id,
+      currency: project.config.currency,
+      rates: JSON.stringify(project.config.fxRates),
+      now: this.clock.now().toISOString(),
+      limit: 0,
+    };
+  }
+
+  /** Stages, validates and merges one kind's rows; runs inside the caller's transaction. */
+  private async applyStaging(
+    conn: DuckDBConnection,
+    kind: RecordKind,
+    adapter: SourceAdapter,
+    params: Params,
+    rejectedLimit: number,
+    progress?: ProgressFn,
+  ): Promise<IngestResult> {
+    const spec = KINDS[kind];
+    const run = async (sql: string) => conn.run(sql, bindUsed(sql, { ...params, limit: rejectedLimit }));
+    const stage = `CREATE OR REPLACE TEMP TABLE stg AS ${stagingQuery(spec, adapter)}`;
+    await run(stage);
+    progress?.(50);
+    const rejectedRows = await this.rows(merge.REJECTED, { limit: rejectedLimit }, conn);
+    const [{ n: rejectedCount } = { n: 0 }] = await this.rows(merge.REJECTED_COUNT, {}, conn);
+    await run(merge.VALID_ROWS);
+    await run(merge.existingRows(spec));
+    await run(merge.decisions(spec));
+    progress?.(70);
+    if (spec.lifecycle === 'state') await run(merge.deleteReplaced(spec));
+    await run(merge.insertRows(spec));
+    const [counts] = await this.rows(merge.COUNTS, {}, conn);
+    for (const sql of merge.DROP_TEMP) await conn.run(sql);
+    return {
+      accepted: Number(counts?.accepted ?? 0),
+      updated: Number(counts?.updated ?? 0),
+      duplicates: Number(counts?.duplicates ?? 0),
+      outdated: Number(counts?.outdated ?? 0),
+      rejected: rejectedRows.map((r) => {
+        const field = r.field === null ? null : String(r.field);
+        const code = String(r.code) as RecordError['code'];
+        return recordError(Number(r.idx), field, code, describeProblem(kind, field, code));
+      }),
+      rejectedCount: Number(rejectedCount),
+    };
+  }
+
+  async alias(projectId: string, anonymousId: string, customerId: string): Promise<number> {
+    return this.write(async (conn) => {
+      await conn.run(
+        `INSERT INTO identities VALUES ($p, $a, $c, $now::TIMESTAMPTZ)
+         ON CONFLICT (project_id, anonymous_id) DO UPDATE SET customer_id = excluded.customer_id`,
+        { p: projectId, a: anonymousId, c: customerId, now: this.clock.now().toISOString() },
+      );
+      let changed = 0;
+      for (const kind of RECORD_KINDS) {
+        const spec = KINDS[kind];
+        if (!spec.person) continue;
+        const r = await conn.run(
+          `UPDATE ${ident(spec.table)} SET customer_id = $c
+           WHERE project_id = $p AND anonymous_id = $a AND customer_id IS NULL`,
+          { p: projectId, a: anonymousId, c: customerId },
+        );
+        changed += r.rowsChanged;
+      }
+      return changed;
+    });
+  }
+
+  async eraseCustomer(projectId: string, customerId: string): Promise<Record<string, number>> {
+    return this.write(async (conn) => {
+      const deleted: Record<string, number> = {};
+      const anon = `SELECT anonymous_id FROM identities WHERE project_id = $p AND customer_id = $c`;
+      for (const kind of RECORD_KINDS) {
+        const spec = KINDS[kind];
+        const where =
+          kind === 'customer'
+            ? 'id = $c'
+            : spec.person
+              ? `(customer_id = $c OR anonymous_id IN (${anon}))`
+              : null;
+        if (!where) continue;
+        const r = await conn.run(`DELETE FROM ${ident(spec.table)} WHERE project_id = $p AND ${where}`, {
+          p: projectId,
+          c: customerId,
+        });
+        deleted[kind] = r.rowsChanged;
+      }
+      const ids = await conn.run(`DELETE FROM identities WHERE project_id = $p AND customer_id = $c`, {
+        p: projectId,
+        c: customerId,
+      });
+      deleted.identities = ids.rowsChanged;
+      return deleted;
+    });
+  }
+
+  async listRecords(
+    projectId: string,
+    kind: RecordKind,
+    opts: { limit?: number; id?: string } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const spec = KINDS[kind];
+    const rows = await this.rows(
+      `SELECT * EXCLUDE (_key, _hash) FROM ${ident(spec.table)}
+       WHERE project_id = $p ${opts.id !== undefined ? 'AND id = $id' : ''} ORDER BY ts DESC, id LIMIT $limit`,
+      { p: projectId, id: opts.id ?? null, limit: opts.limit ?? 100 },
+    );
+    return rows.map((r) => recordFromRow(kind, r));
+  }
+
+  async count(projectId: string, kind: RecordKind): Promise<number> {
+    const [row] = await this.rows(
+      `SELECT count(*) AS n FROM ${ident(KINDS[kind].table)} WHERE project_id = $p`,
+      {
+        p: projectId,
+      },
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  /** Runs a read-only SQL query (tests and benchmarks compare against hand-written SQL). */
+  async sql(sql: string, params: Params = {}): Promise<Record<string, unknown>[]> {
+    return this.rows(sql, params);
+  }
+
+  async close(): Promise<void> {
+    await this.ready.catch(() => undefined);
+    await this.queue;
+    if (this.writer) {
+      await this.writer.run('CHECKPOINT').catch(() => undefined);
+      this.writer.closeSync();
+      this.reader.closeSync();
+      this.instance.closeSync();
+    }
+  }
+}
+
+function readerRelation(spec: ImportSpec): { from: string; idx: string } {
+  switch (spec.format) {
+    case 'csv':
+      return { from: `read_csv($path, header = true, all_varchar = true)`, idx: 'row_number() OVER () - 1' };
+    case 'ndjson':
+      return {
+        from: `read_json($path, format = 'newline_delimited', records = true, union_by_name = true)`,
+        idx: 'row_number() OVER () - 1',
+      };
+    case 'parquet':
+      return { from: `read_parquet($path, file_row_number = true)`, idx: 'file_row_number' };
+  }
+}
+
+function emptyResult(): IngestResult {
+  return { accepted: 0, updated: 0, duplicates: 0, outdated: 0, rejected: [], rejectedCount: 0 };
+}
+
+function addResult(into: IngestResult, r: IngestResult): void {
+  into.accepted += r.accepted;
+  into.updated += r.updated;
+  into.duplicates += r.duplicates;
+  into.outdated += r.outdated;
+  into.rejected.push(...r.rejected);
+  into.rejectedCount += r.rejectedCount;
+}
+
+function toProject(row: Record<string, unknown>): Project {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    config: { ...DEFAULT_PROJECT_CONFIG, ...JSON.parse(String(row.config)) },
+    createdAt: toIso(row.created_at),
+  };
+}
+
+function toKey(row: Record<string, unknown>): ApiKeyRow {
+  return {
+    id: String(row.id),
+    projectId: String(row.project_id),
+    scope: String(row.scope) as KeyScope,
+    name: String(row.name),
+    createdAt: toIso(row.created_at),
+    revokedAt: row.revoked_at == null ? null : toIso(row.revoked_at),
+  };
+}
+
+function toIso(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
+}
+
+/** A stored row back in the API's shape (camelCase names, ISO timestamps, numbers). */
+function recordFromRow(kind: RecordKind, row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { type: kind };
+  for (const fl of fieldsOf(KINDS[kind])) {
+    const v = row[fl.column];
+    if (v === null || v === undefined) continue;
+    if (fl.type === 'timestamp') out[fl.name] = toIso(v);
+    else if (fl.type === 'json') out[fl.name] = typeof v === 'string' ? JSON.parse(v) : v;
+    else if (typeof v === 'bigint') out[fl.name] = Number(v);
+    else if (fl.name === 'amount' || fl.name === 'mrr') out[fl.name] = Number(v);
+    else out[fl.name] = v;
+  }
+  return out;
+}

@@ -1,0 +1,115 @@
+/**
+ * @module store/store
+ * The boundary between Polso and its storage engine. Ingestion, keys and (later) metrics talk to a
+ * {@link Store}; the DuckDB implementation lives in `store/duckdb/`, and a second engine implements the
+ * same interface without touching the callers.
+ */
+import type { RecordError } from '../errors.ts';
+import type { RecordKind } from '../model/kinds.ts';
+
+/** Per-project settings that ingestion and metrics read. */
+export interface ProjectConfig {
+  /** Reporting currency (ISO 4217). */
+  currency: string;
+  /** IANA time zone for reports (default Europe/Rome). */
+  timezone: string;
+  /** Rates to the reporting currency: 1 unit of the key currency = rate units of `currency`. */
+  fxRates: Record<string, number>;
+  /** Event names that count as conversions. */
+  conversionEvents: string[];
+}
+
+export const DEFAULT_PROJECT_CONFIG: ProjectConfig = {
+  currency: 'EUR',
+  timezone: 'Europe/Rome',
+  fxRates: {},
+  conversionEvents: ['Order Completed', 'Signed Up', 'Form Submitted'],
+};
+
+export interface Project {
+  id: string;
+  name: string;
+  config: ProjectConfig;
+  createdAt: string;
+}
+
+/** `public`: browser-safe (events, identify, widget answers); `write`: every record kind; `secret`: read and administer. */
+export type KeyScope = 'public' | 'write' | 'secret';
+
+export interface ApiKeyRow {
+  id: string;
+  projectId: string;
+  scope: KeyScope;
+  name: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** A record as it enters the store: its position in the request and its JSON text. */
+export interface IncomingRecord {
+  index: number;
+  json: string;
+}
+
+/** Outcome of one ingestion: counts, and every rejected record with its position, field and reason. */
+export interface IngestResult {
+  /** Valid records that are new, or new content for a known state. */
+  accepted: number;
+  /** Of the accepted, those that replaced a stored state. */
+  updated: number;
+  /** Records already stored (same fact id, or identical state). */
+  duplicates: number;
+  /** States older (by `updatedAt`) than the stored version, hence not applied. */
+  outdated: number;
+  /** Rejected records; for bulk imports only the first `rejectedLimit` problems are listed. */
+  rejected: RecordError[];
+  /** Number of rejected records (may exceed `rejected.length` for bulk imports). */
+  rejectedCount: number;
+}
+
+export type FileFormat = 'csv' | 'ndjson' | 'parquet';
+
+export interface ImportSpec {
+  path: string;
+  format: FileFormat;
+  kind: RecordKind;
+  /** Field name → column name in the file. Unmapped columns with a field's name map to it. */
+  mapping: Record<string, string>;
+  /** Time zone for timestamps that carry no offset. */
+  timezone?: string;
+  /** How many problems to list (the count is always complete). */
+  rejectedLimit?: number;
+}
+
+/** Progress of a long operation, 0–100. */
+export type ProgressFn = (percent: number) => void;
+
+export interface Store {
+  /** Opens and migrates; resolves once writes can be acknowledged. */
+  readonly ready: Promise<void>;
+  createProject(name: string, config?: Partial<ProjectConfig>): Promise<Project>;
+  getProject(id: string): Promise<Project | null>;
+  listProjects(): Promise<Project[]>;
+  updateProjectConfig(id: string, patch: Partial<ProjectConfig>): Promise<Project>;
+  /** Stores a key by the SHA-256 hash of its token. */
+  addKey(projectId: string, scope: KeyScope, name: string, tokenHash: string): Promise<ApiKeyRow>;
+  findKeyByHash(tokenHash: string): Promise<ApiKeyRow | null>;
+  listKeys(projectId: string): Promise<ApiKeyRow[]>;
+  revokeKey(projectId: string, keyId: string): Promise<boolean>;
+  /** Validates and stores records grouped by kind, in one transaction. Committed before it resolves. */
+  ingest(project: Project, batch: ReadonlyMap<RecordKind, readonly IncomingRecord[]>): Promise<IngestResult>;
+  /** Bulk import of a file through the engine's own readers. */
+  importFile(project: Project, spec: ImportSpec, progress?: ProgressFn): Promise<IngestResult>;
+  /** Links an anonymous identity to a customer; earlier records of it now count for the customer. */
+  alias(projectId: string, anonymousId: string, customerId: string): Promise<number>;
+  /** Removes every record of a customer (and of the anonymous ids linked to it). */
+  eraseCustomer(projectId: string, customerId: string): Promise<Record<string, number>>;
+  /** Stored records of one kind (newest first), for inspection and tests. */
+  listRecords(
+    projectId: string,
+    kind: RecordKind,
+    opts?: { limit?: number; id?: string },
+  ): Promise<Record<string, unknown>[]>;
+  count(projectId: string, kind: RecordKind): Promise<number>;
+  close(): Promise<void>;
+}
