@@ -67,6 +67,11 @@ export interface IngestResult {
   rejectedCount: number;
 }
 
+export interface IngestOptions {
+  /** Kinds whose records update only the fields they carry (Segment `identify`), instead of replacing. */
+  patch?: ReadonlySet<RecordKind>;
+}
+
 export type FileFormat = 'csv' | 'ndjson' | 'parquet';
 
 export interface ImportSpec {
@@ -97,7 +102,11 @@ export interface Store {
   listKeys(projectId: string): Promise<ApiKeyRow[]>;
   revokeKey(projectId: string, keyId: string): Promise<boolean>;
   /** Validates and stores records grouped by kind, in one transaction. Committed before it resolves. */
-  ingest(project: Project, batch: ReadonlyMap<RecordKind, readonly IncomingRecord[]>): Promise<IngestResult>;
+  ingest(
+    project: Project,
+    batch: ReadonlyMap<RecordKind, readonly IncomingRecord[]>,
+    opts?: IngestOptions,
+  ): Promise<IngestResult>;
   /** Bulk import of a file through the engine's own readers. */
   importFile(project: Project, spec: ImportSpec, progress?: ProgressFn): Promise<IngestResult>;
   /** Links an anonymous identity to a customer; earlier records of it now count for the customer. */

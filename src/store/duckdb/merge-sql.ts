@@ -5,11 +5,32 @@
  * duplicate, new content replaces the stored version unless it is older (`updatedAt`).
  * Parameters: `$project`, `$now`.
  */
-import type { KindSpec } from '../../model/kinds.ts';
+import { fieldsOf, type KindSpec } from '../../model/kinds.ts';
 import { ident } from './schema.ts';
+import { contentHash } from './validate-sql.ts';
 
 /** Valid rows of the staging table `stg`, with anonymous ids resolved through `identities`. */
 export const VALID_ROWS = `CREATE OR REPLACE TEMP TABLE v AS SELECT * EXCLUDE (errs) FROM stg WHERE len(errs) = 0`;
+
+/**
+ * Patch mode (Segment `identify`/`group`): fields absent from the incoming record keep their stored
+ * value and free-form traits are merged, then the content hash is recomputed on the result.
+ */
+export function patchRows(spec: KindSpec): string[] {
+  const sets = fieldsOf(spec)
+    .filter((fl) => fl.name !== 'id')
+    .map((fl) => {
+      const c = ident(fl.column);
+      return fl.type === 'json'
+        ? `${c} = CASE WHEN v.${c} IS NULL THEN t.${c} WHEN t.${c} IS NULL THEN v.${c} ELSE json_merge_patch(t.${c}, v.${c}) END`
+        : `${c} = coalesce(v.${c}, t.${c})`;
+    });
+  return [
+    `UPDATE v SET ${sets.join(', ')} FROM ${ident(spec.table)} t
+     WHERE t.project_id = $project AND t._key = v._key AND t.id = v.id`,
+    `UPDATE v SET _hash = ${contentHash(spec, (fl) => ident(fl.column))}`,
+  ];
+}
 
 /** Stored rows that share an id with the batch (hash pre-filter, then exact id). */
 export function existingRows(spec: KindSpec): string {

@@ -16,6 +16,7 @@ import {
   DEFAULT_PROJECT_CONFIG,
   type ImportSpec,
   type IncomingRecord,
+  type IngestOptions,
   type IngestResult,
   type KeyScope,
   type ProgressFn,
@@ -227,6 +228,7 @@ export class DuckDbStore implements Store {
   async ingest(
     project: Project,
     batch: ReadonlyMap<RecordKind, readonly IncomingRecord[]>,
+    opts: IngestOptions = {},
   ): Promise<IngestResult> {
     return this.write(async (conn) => {
       const total = emptyResult();
@@ -239,13 +241,10 @@ export class DuckDbStore implements Store {
           idxs: JSON.stringify(records.map((r) => r.index)),
           tz: null,
         };
-        const result = await this.applyStaging(
-          conn,
-          kind,
-          jsonAdapter(spec),
-          params,
-          Number.MAX_SAFE_INTEGER,
-        );
+        const result = await this.applyStaging(conn, kind, jsonAdapter(spec), params, {
+          rejectedLimit: Number.MAX_SAFE_INTEGER,
+          patch: opts.patch?.has(kind) ?? false,
+        });
         addResult(total, result);
       }
       total.rejected.sort((a, b) => a.index - b.index);
@@ -280,7 +279,14 @@ export class DuckDbStore implements Store {
     const params = { ...this.baseParams(project), path: spec.path, tz: spec.timezone ?? null };
     progress?.(0);
     const result = await this.write((conn) =>
-      this.applyStaging(conn, spec.kind, adapter, params, spec.rejectedLimit ?? 1000, progress),
+      this.applyStaging(
+        conn,
+        spec.kind,
+        adapter,
+        params,
+        { rejectedLimit: spec.rejectedLimit ?? 1000, patch: false },
+        progress,
+      ),
     );
     progress?.(100);
     return result;
@@ -302,7 +308,7 @@ export class DuckDbStore implements Store {
     kind: RecordKind,
     adapter: SourceAdapter,
     params: Params,
-    rejectedLimit: number,
+    { rejectedLimit, patch }: { rejectedLimit: number; patch: boolean },
     progress?: ProgressFn,
   ): Promise<IngestResult> {
     const spec = KINDS[kind];
@@ -313,6 +319,7 @@ export class DuckDbStore implements Store {
     const rejectedRows = await this.rows(merge.REJECTED, { limit: rejectedLimit }, conn);
     const [{ n: rejectedCount } = { n: 0 }] = await this.rows(merge.REJECTED_COUNT, {}, conn);
     await run(merge.VALID_ROWS);
+    if (patch) for (const sql of merge.patchRows(spec)) await run(sql);
     await run(merge.existingRows(spec));
     await run(merge.decisions(spec));
     progress?.(70);

@@ -216,9 +216,6 @@ export function stagingQuery(spec: KindSpec, src: SourceAdapter): string {
       ? `CAST(c_amount * fx_rate AS DECIMAL(18,4)) AS amount_reporting`
       : `NULL AS ${ident(n)}`,
   );
-  const hashed = fields
-    .filter((fl) => fl.name !== 'updatedAt')
-    .map((fl) => `${ident(fl.column)} := ${col(fl)}`);
   return `
 WITH typed AS (
   SELECT idx, ${[...inner, ...types.filter((t): t is string => t !== null), ...(src.unknownKeys ? [`${src.unknownKeys} AS unknown_keys`] : [])].join(',\n    ')}
@@ -230,9 +227,20 @@ SELECT idx,
   list_filter([${checks.join(',\n    ')}], e -> e IS NOT NULL) AS errs,
   $project AS project_id,
   md5_number_lower($project || '/' || c_id) AS _key,
-  md5_number_lower(to_json(struct_pack(${hashed.join(', ')}))::VARCHAR) AS _hash,
+  ${contentHash(spec, col)} AS _hash,
   ${[...stored, ...derived].join(',\n  ')}
 FROM helped`;
+}
+
+/**
+ * 64-bit hash of a record's content, over the columns `ref` names. `updatedAt` is left out (it says
+ * when, not what), and so is a customer's `timestamp`: the same profile sent again is a duplicate.
+ */
+export function contentHash(spec: KindSpec, ref: (field: FieldSpec) => string): string {
+  const hashed = fieldsOf(spec).filter(
+    (fl) => fl.name !== 'updatedAt' && !(spec.kind === 'customer' && fl.name === 'timestamp'),
+  );
+  return `md5_number_lower(to_json(struct_pack(${hashed.map((fl) => `${ident(fl.column)} := ${ref(fl)}`).join(', ')}))::VARCHAR)`;
 }
 
 /** Adapter for a batch of JSON records bound as `$recs` (JSON array text) with positions `$idxs`. */

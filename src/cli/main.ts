@@ -1,0 +1,272 @@
+/**
+ * @module cli/main
+ * The `polso` command: serve, project create, import, demo, quickstart. This is the composition root:
+ * the only place that reads `process.env`.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { generateDemo } from '../demo/generate.ts';
+import { PolsoError } from '../errors.ts';
+import { createApp } from '../server/app.ts';
+import {
+  type CreatedProject,
+  createProjectWithKeys,
+  type ImportSummary,
+  importFile,
+} from '../service/operations.ts';
+import { DuckDbStore } from '../store/duckdb/store.ts';
+import { systemClock } from '../util/clock.ts';
+import { adminCall, publishServer, unpublishServer, withData } from './runtime.ts';
+
+const env = process.env;
+const defaultData = env.POLSO_DATA ?? './data';
+
+const int = (name: string) => (value: string) => {
+  const n = Number(value.replaceAll('_', ''));
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number`);
+  return n;
+};
+
+function print(json: boolean, value: unknown, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}
+
+async function serve(opts: { data: string; port?: number; host: string; quiet?: boolean }): Promise<void> {
+  const dataDir = resolve(opts.data);
+  const port = opts.port ?? Number(env.PORT ?? 8787);
+  const store = new DuckDbStore({ dataDir, clock: systemClock, memoryLimit: env.POLSO_MEMORY_LIMIT });
+  await store.ready;
+  const info = publishServer(dataDir, port, opts.host);
+  const app = createApp({
+    store,
+    clock: systemClock,
+    logger: env.POLSO_LOG === 'debug' ? { level: 'info' } : { level: 'warn' },
+    adminToken: info.adminToken,
+    limits: {
+      ...(env.POLSO_BODY_LIMIT ? { bodyBytes: Number(env.POLSO_BODY_LIMIT) } : {}),
+      ...(env.POLSO_RECORD_LIMIT ? { recordBytes: Number(env.POLSO_RECORD_LIMIT) } : {}),
+    },
+  });
+  const stop = async () => {
+    unpublishServer(dataDir);
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await app.listen({ port, host: opts.host });
+  if (!opts.quiet)
+    process.stdout.write(`Polso is listening on http://${opts.host}:${port} (data: ${dataDir})\n`);
+}
+
+async function createProject(
+  dataDir: string,
+  name: string,
+  config: Record<string, unknown>,
+): Promise<CreatedProject> {
+  return withData(
+    dataDir,
+    (store) => createProjectWithKeys(store, { name, config }),
+    (server) => adminCall(server, 'projects', { name, config }) as Promise<CreatedProject>,
+  );
+}
+
+async function importOne(
+  dataDir: string,
+  input: Record<string, unknown>,
+  showProgress: boolean,
+): Promise<ImportSummary> {
+  const started = Date.now();
+  const timer = showProgress
+    ? setInterval(
+        () =>
+          process.stderr.write(`\r  importing ${input.type}… ${Math.round((Date.now() - started) / 1000)} s`),
+        1000,
+      )
+    : null;
+  try {
+    return await withData(
+      dataDir,
+      (store) => importFile(store, input),
+      (server) => adminCall(server, 'import', input) as Promise<ImportSummary>,
+    );
+  } finally {
+    if (timer) {
+      clearInterval(timer);
+      process.stderr.write('\r\x1b[K');
+    }
+  }
+}
+
+function summaryLine(r: ImportSummary): string {
+  const lines = [
+    `${r.accepted} accepted (${r.updated} updated), ${r.duplicates} duplicates, ${r.outdated} outdated, ${r.rejectedCount} rejected in ${r.seconds} s (${r.rowsPerSecond} rows/s)`,
+    ...r.rejected.slice(0, 20).map((e) => `  row ${e.row}: ${e.code} ${e.message}`),
+  ];
+  if (r.rejectedCount > 20) lines.push(`  … and ${r.rejectedCount - 20} more`);
+  return lines.join('\n');
+}
+
+async function demo(opts: { data: string; size: number; seed: number; project?: string; json?: boolean }) {
+  const dataDir = resolve(opts.data);
+  const project = opts.project
+    ? { projectId: opts.project }
+    : await createProject(dataDir, 'Casa Serena (demo)', { currency: 'EUR', timezone: 'Europe/Rome' });
+  const dir = mkdtempSync(join(tmpdir(), 'polso-demo-'));
+  try {
+    const started = Date.now();
+    const files = await generateDemo({
+      size: opts.size,
+      seed: opts.seed,
+      outDir: dir,
+      onProgress: (n) =>
+        process.stderr.write(
+          `\r  generating demo data: ${n.toLocaleString('en')} / ${opts.size.toLocaleString('en')}`,
+        ),
+    });
+    process.stderr.write(
+      `\r\x1b[K  generated ${files.total.toLocaleString('en')} records in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+    const results: Record<string, ImportSummary> = {};
+    for (const f of files.files) {
+      if (f.rows === 0) continue;
+      results[f.kind] = await importOne(
+        dataDir,
+        { projectId: project.projectId, path: f.path, type: f.kind, format: 'csv' },
+        !opts.json,
+      );
+      if (!opts.json) process.stderr.write(`  ${f.kind}: ${summaryLine(results[f.kind]!)}\n`);
+    }
+    print(
+      !!opts.json,
+      { ...project, records: files.total, imports: results },
+      JSON.stringify(project, null, 2),
+    );
+    return project;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const program = new Command('polso').description('Polso: customer engagement and experience, measured.');
+
+program
+  .command('serve')
+  .description('Start the API on an embedded DuckDB store')
+  .option('--data <dir>', 'data directory', defaultData)
+  .option('--port <n>', 'port (default $PORT or 8787)', int('port'))
+  .option('--host <host>', 'interface to listen on', env.HOST ?? '127.0.0.1')
+  .action((opts) => serve(opts));
+
+const project = program.command('project').description('Projects and their keys');
+project
+  .command('create <name>')
+  .description('Create a project; prints its id and keys (shown once)')
+  .option('--data <dir>', 'data directory', defaultData)
+  .option('--currency <code>', 'reporting currency', 'EUR')
+  .option('--timezone <tz>', 'reporting time zone', 'Europe/Rome')
+  .option('--json', 'print JSON')
+  .action(async (name: string, opts) => {
+    const created = await createProject(resolve(opts.data), name, {
+      currency: opts.currency,
+      timezone: opts.timezone,
+    });
+    print(
+      !!opts.json,
+      created,
+      `Project ${created.projectId}\n  write key:  ${created.writeKey}\n  secret key: ${created.secretKey}\n  public key: ${created.publicKey}\nKeep the keys: they are stored hashed and cannot be shown again.`,
+    );
+  });
+
+program
+  .command('import <file>')
+  .description('Bulk import a CSV, NDJSON or Parquet file of one record type')
+  .requiredOption('--type <kind>', 'record type (customer, contact, order, …)')
+  .requiredOption('--project <id>', 'project id')
+  .option('--data <dir>', 'data directory', defaultData)
+  .option('--format <format>', 'csv, ndjson or parquet (default: from the file name)')
+  .option('--map <field=column...>', 'take a field from a differently named column')
+  .option('--timezone <tz>', 'time zone of timestamps without an offset')
+  .option('--json', 'print JSON')
+  .action(async (file: string, opts) => {
+    const mapping: Record<string, string> = {};
+    for (const pair of (opts.map as string[] | undefined) ?? []) {
+      const [field, column] = pair.split('=', 2);
+      if (!field || !column) throw new PolsoError('POLSO_BAD_OPTION', `--map ${pair}: expected field=column`);
+      mapping[field] = column;
+    }
+    const path = resolve(file);
+    if (!existsSync(path)) throw new PolsoError('POLSO_FILE_NOT_FOUND', `No file at ${path}`);
+    const summary = await importOne(
+      resolve(opts.data),
+      {
+        projectId: opts.project,
+        path,
+        type: opts.type,
+        format: opts.format,
+        mapping,
+        timezone: opts.timezone,
+      },
+      !opts.json,
+    );
+    print(!!opts.json, summary, summaryLine(summary));
+    if (summary.rejectedCount > 0 && summary.accepted + summary.duplicates === 0) process.exitCode = 2;
+  });
+
+program
+  .command('demo')
+  .description('Generate and load a realistic demo data set (seeded)')
+  .option('--data <dir>', 'data directory', defaultData)
+  .option('--size <n>', 'number of records', int('size'), 100_000)
+  .option('--seed <n>', 'random seed', int('seed'), 42)
+  .option('--project <id>', 'load into this project instead of a new one')
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    await demo(opts);
+  });
+
+program
+  .command('quickstart')
+  .description('Load demo data (first run only) and start the server')
+  .option('--data <dir>', 'data directory', defaultData)
+  .option('--size <n>', 'number of demo records', int('size'), 200_000)
+  .option('--port <n>', 'port', int('port'))
+  .action(async (opts) => {
+    const dataDir = resolve(opts.data);
+    const port = opts.port ?? Number(env.PORT ?? 8787);
+    let keys: Partial<CreatedProject> | null = null;
+    if (!existsSync(DuckDbStore.file(dataDir)))
+      keys = await demo({ data: dataDir, size: opts.size, seed: 42 });
+    await serve({ data: dataDir, port, host: env.HOST ?? '127.0.0.1', quiet: true });
+    const base = `http://127.0.0.1:${port}`;
+    process.stdout.write(
+      [
+        '',
+        `Polso is running at ${base}`,
+        `  health:   ${base}/healthz`,
+        `  records:  curl -H "Authorization: Bearer <secret key>" ${base}/api/v1/records/contact?limit=5`,
+        keys?.secretKey
+          ? `  demo project ${keys.projectId}\n  secret key ${keys.secretKey}\n  write key  ${keys.writeKey}`
+          : `  data in ${dataDir} (keys were printed when the project was created)`,
+        'Stop with Ctrl-C.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+program.exitOverride();
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const e = error as Error & { code?: string; exitCode?: number };
+  if (e.code?.startsWith('commander.')) process.exit(e.exitCode ?? 1);
+  if (error instanceof PolsoError) {
+    process.stderr.write(`polso: ${error.code}: ${error.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`polso: ${e.stack ?? e.message}\n`);
+  process.exit(1);
+}

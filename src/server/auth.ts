@@ -1,0 +1,41 @@
+/**
+ * @module server/auth
+ * Reads the API key of a request (Bearer token, or HTTP Basic user name as Segment's libraries send
+ * it) and checks its scope. 401 when there is no valid key, 403 when the key may not do this.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { KeyResolver, Principal } from '../auth/keys.ts';
+import { PolsoError } from '../errors.ts';
+import type { KeyScope } from '../store/store.ts';
+
+/** The token carried by a request, if any. */
+export function tokenOf(req: FastifyRequest): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const [scheme, value = ''] = header.split(' ', 2);
+  if (scheme?.toLowerCase() === 'bearer') return value.trim() || null;
+  if (scheme?.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const user = decoded.split(':', 1)[0] ?? '';
+    return user || null;
+  }
+  return null;
+}
+
+/** Resolves the request's key and checks that its scope is one of `allowed`. */
+export async function authorize(
+  req: FastifyRequest,
+  keys: KeyResolver,
+  allowed: readonly KeyScope[],
+  token: string | null = tokenOf(req),
+): Promise<Principal> {
+  if (!token) throw new PolsoError('POLSO_UNAUTHORIZED', 'Missing API key (Authorization: Bearer <key>)');
+  const principal = await keys.resolve(token);
+  if (!principal) throw new PolsoError('POLSO_UNAUTHORIZED', 'Invalid or revoked API key');
+  if (!allowed.includes(principal.key.scope))
+    throw new PolsoError(
+      'POLSO_FORBIDDEN',
+      `A ${principal.key.scope} key may not do this; use a ${allowed.join(' or ')} key`,
+    );
+  return principal;
+}

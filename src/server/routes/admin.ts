@@ -1,0 +1,36 @@
+/**
+ * @module server/routes/admin
+ * The local admin API, used by CLI commands while `polso serve` holds the database: create a
+ * project, import a file. Authenticated by the token `serve` writes into the data directory (readable
+ * only by its owner), so only someone with access to the data directory can use it.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PolsoError } from '../../errors.ts';
+import { createProjectWithKeys, importFile } from '../../service/operations.ts';
+import { type AppContext, objectBody } from '../app.ts';
+import { tokenOf } from '../auth.ts';
+
+function requireAdmin(req: FastifyRequest, ctx: AppContext): void {
+  const token = tokenOf(req);
+  const expected = ctx.adminToken;
+  if (!expected || !token)
+    throw new PolsoError('POLSO_UNAUTHORIZED', 'The local admin API needs the admin token');
+  const a = Buffer.from(token);
+  const b = Buffer.from(expected);
+  if (a.length !== b.length || !timingSafeEqual(a, b))
+    throw new PolsoError('POLSO_UNAUTHORIZED', 'Wrong admin token');
+}
+
+export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.post('/api/v1/admin/projects', async (req, reply) => {
+    requireAdmin(req, ctx);
+    const body = objectBody(req.body);
+    return reply.code(201).send(await createProjectWithKeys(ctx.store, body));
+  });
+
+  app.post('/api/v1/admin/import', async (req) => {
+    requireAdmin(req, ctx);
+    return importFile(ctx.store, objectBody(req.body));
+  });
+}
