@@ -178,19 +178,30 @@ function mapOne(
     const reject = (field: string, message: string): void => {
       plan.items.push({ index, error: recordError(index, field, 'RECORD_MISSING_FIELD', message) });
     };
-    if (!str(msg.messageId) && ['track', 'page', 'screen'].includes(type))
-      return reject('messageId', 'messageId: required (it is the idempotency key)');
+    if (!str(msg.messageId) && ['track', 'page', 'screen'].includes(type)) {
+      reject('messageId', 'messageId: required (it is the idempotency key)');
+      return;
+    }
     switch (type) {
       case 'identify':
-        if (!userId) return reject('userId', 'userId: identify needs a userId to update a customer');
+        if (!userId) {
+          reject('userId', 'userId: identify needs a userId to update a customer');
+          return;
+        }
         plan.items.push({
           index,
           value: customerFromTraits(userId, timestamp, obj(msg.traits), obj(msg.context)),
         });
         return;
       case 'group':
-        if (!userId) return reject('userId', 'userId: group needs a userId to set the account of');
-        if (!str(msg.groupId)) return reject('groupId', 'groupId: required');
+        if (!userId) {
+          reject('userId', 'userId: group needs a userId to set the account of');
+          return;
+        }
+        if (!str(msg.groupId)) {
+          reject('groupId', 'groupId: required');
+          return;
+        }
         plan.items.push({
           index,
           value: { type: 'customer', id: userId, timestamp, accountId: str(msg.groupId) },
@@ -198,12 +209,18 @@ function mapOne(
         return;
       case 'alias': {
         const previousId = str(msg.previousId);
-        if (!previousId || !userId) return reject('previousId', 'alias needs previousId and userId');
+        if (!previousId || !userId) {
+          reject('previousId', 'alias needs previousId and userId');
+          return;
+        }
         plan.aliases.push({ index, anonymousId: previousId, customerId: userId });
         return;
       }
       case 'track': {
-        if (!str(msg.event)) return reject('event', 'event: track needs an event name');
+        if (!str(msg.event)) {
+          reject('event', 'event: track needs an event name');
+          return;
+        }
         const rec = opts.typed
           ? trackRecord(msg, timestamp, { currency: opts.currency })
           : eventRecord(msg, timestamp, String(msg.event), obj(msg.properties));
