@@ -1,0 +1,64 @@
+/**
+ * Shared set-up for integration tests: a real DuckDB file in a temporary directory, the app built by
+ * its factory, and a project with one key of each scope.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createApp } from '../src/server/app.ts';
+import { type CreatedProject, createProjectWithKeys } from '../src/service/operations.ts';
+import { DuckDbStore } from '../src/store/duckdb/store.ts';
+import type { IngestLimits } from '../src/ingest/batch.ts';
+import { type Clock, systemClock } from '../src/util/clock.ts';
+
+export interface TestEnv {
+  dir: string;
+  store: DuckDbStore;
+  app: FastifyInstance;
+  project: CreatedProject;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'polso-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function makeEnv(opts: { clock?: Clock; limits?: Partial<IngestLimits> } = {}): Promise<TestEnv> {
+  const dir = tempDir();
+  const clock = opts.clock ?? systemClock;
+  const store = new DuckDbStore({ dataDir: dir, clock, threads: 2 });
+  await store.ready;
+  const app = createApp({ store, clock, limits: opts.limits });
+  const project = await createProjectWithKeys(store, { name: 'Test' });
+  return {
+    dir,
+    store,
+    app,
+    project,
+    async close() {
+      await app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POSTs records with a key; `body` is sent as JSON unless it is already a string. */
+export async function post(
+  app: FastifyInstance,
+  key: string | null,
+  body: unknown,
+  opts: { url?: string; contentType?: string } = {},
+) {
+  const res = await app.inject({
+    method: 'POST',
+    url: opts.url ?? '/api/v1/records',
+    headers: {
+      'content-type': opts.contentType ?? 'application/json',
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+    },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.statusCode, body: res.json() as Record<string, any> };
+}
