@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { IngestLimits } from '../src/ingest/batch.ts';
 import { createApp } from '../src/server/app.ts';
 import { type CreatedProject, createProjectWithKeys } from '../src/service/operations.ts';
 import { DuckDbStore } from '../src/store/duckdb/store.ts';
-import type { IngestLimits } from '../src/ingest/batch.ts';
 import { type Clock, systemClock } from '../src/util/clock.ts';
 
 export interface TestEnv {
@@ -24,7 +24,9 @@ export function tempDir(prefix = 'polso-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function makeEnv(opts: { clock?: Clock; limits?: Partial<IngestLimits> } = {}): Promise<TestEnv> {
+export async function makeEnv(
+  opts: { clock?: Clock; limits?: Partial<IngestLimits> } = {},
+): Promise<TestEnv> {
   const dir = tempDir();
   const clock = opts.clock ?? systemClock;
   const store = new DuckDbStore({ dataDir: dir, clock, threads: 2 });

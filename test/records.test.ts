@@ -35,11 +35,16 @@ describe('POST /api/v1/records', () => {
   });
 
   it('replaces a changed state (last write wins) and keeps the first write of a fact', async () => {
-    const a = await post(env.app, env.project.writeKey, [contact({ id: 'c-state', resolvedAt: undefined, firstResolvedAt: undefined })]);
+    const a = await post(env.app, env.project.writeKey, [
+      contact({ id: 'c-state', resolvedAt: undefined, firstResolvedAt: undefined }),
+    ]);
     expect(a.body.accepted).toBe(1);
     const b = await post(env.app, env.project.writeKey, [contact({ id: 'c-state', reopenCount: 1 })]);
     expect(b.body).toMatchObject({ accepted: 1, updated: 1, duplicates: 0 });
-    expect(await stored('contact', 'c-state')).toMatchObject({ reopenCount: 1, resolvedAt: '2026-03-02T09:34:00.000Z' });
+    expect(await stored('contact', 'c-state')).toMatchObject({
+      reopenCount: 1,
+      resolvedAt: '2026-03-02T09:34:00.000Z',
+    });
 
     await post(env.app, env.project.writeKey, [order({ id: 'o-fact', amount: 10 })]);
     const dup = await post(env.app, env.project.writeKey, [order({ id: 'o-fact', amount: 99 })]);
@@ -48,14 +53,23 @@ describe('POST /api/v1/records', () => {
   });
 
   it('ignores a state update older than the stored one (updatedAt)', async () => {
-    await post(env.app, env.project.writeKey, [contact({ id: 'c-upd', reason: 'new', updatedAt: '2026-03-05T10:00:00Z' })]);
-    const old = await post(env.app, env.project.writeKey, [contact({ id: 'c-upd', reason: 'old', updatedAt: '2026-03-04T10:00:00Z' })]);
+    await post(env.app, env.project.writeKey, [
+      contact({ id: 'c-upd', reason: 'new', updatedAt: '2026-03-05T10:00:00Z' }),
+    ]);
+    const old = await post(env.app, env.project.writeKey, [
+      contact({ id: 'c-upd', reason: 'old', updatedAt: '2026-03-04T10:00:00Z' }),
+    ]);
     expect(old.body).toMatchObject({ accepted: 0, outdated: 1 });
     expect((await stored('contact', 'c-upd'))?.reason).toBe('new');
   });
 
   it('counts duplicates inside one batch', async () => {
-    const r = await post(env.app, env.project.writeKey, [order({ id: 'o-twice' }), order({ id: 'o-twice' }), contact({ id: 'c-twice' }), contact({ id: 'c-twice' })]);
+    const r = await post(env.app, env.project.writeKey, [
+      order({ id: 'o-twice' }),
+      order({ id: 'o-twice' }),
+      contact({ id: 'c-twice' }),
+      contact({ id: 'c-twice' }),
+    ]);
     expect(r.body).toMatchObject({ accepted: 2, duplicates: 2 });
     expect(await env.store.listRecords(env.project.projectId, 'order', { id: 'o-twice' })).toHaveLength(1);
   });
@@ -85,7 +99,11 @@ describe('POST /api/v1/records', () => {
     const r = await post(env.app, env.project.writeKey, batch);
     expect(r.status).toBe(200);
     expect(r.body.accepted).toBe(2);
-    const problems = r.body.rejected.map((e: { index: number; field: string; code: string }) => [e.index, e.field, e.code]);
+    const problems = r.body.rejected.map((e: { index: number; field: string; code: string }) => [
+      e.index,
+      e.field,
+      e.code,
+    ]);
     expect(problems).toEqual([
       [1, 'score', 'RECORD_OUT_OF_RANGE'],
       [2, 'score', 'RECORD_OUT_OF_RANGE'],
@@ -115,7 +133,10 @@ describe('POST /api/v1/records', () => {
 
   it('answers 422 when every record is rejected, and stores nothing', async () => {
     const before = await env.store.count(env.project.projectId, 'contact');
-    const r = await post(env.app, env.project.writeKey, [contact({ id: 'r1', channel: 'pigeon' }), contact({ id: 'r2', abandoned: 'yes' })]);
+    const r = await post(env.app, env.project.writeKey, [
+      contact({ id: 'r1', channel: 'pigeon' }),
+      contact({ id: 'r2', abandoned: 'yes' }),
+    ]);
     expect(r.status).toBe(422);
     expect(r.body.error.code).toBe('POLSO_ALL_REJECTED');
     expect(r.body.rejected.map((e: { field: string }) => e.field)).toEqual(['channel', 'abandoned']);
@@ -130,7 +151,12 @@ describe('POST /api/v1/records', () => {
   });
 
   it('rejects only the malformed line of an NDJSON body', async () => {
-    const body = [JSON.stringify(order({ id: 'nd-1' })), '{"type": "order", oops', '', JSON.stringify(order({ id: 'nd-2' }))].join('\n');
+    const body = [
+      JSON.stringify(order({ id: 'nd-1' })),
+      '{"type": "order", oops',
+      '',
+      JSON.stringify(order({ id: 'nd-2' })),
+    ].join('\n');
     const r = await post(env.app, env.project.writeKey, body, { contentType: 'application/x-ndjson' });
     expect(r.status).toBe(200);
     expect(r.body.accepted).toBe(2);
@@ -143,14 +169,19 @@ describe('POST /api/v1/records', () => {
     const r = await post(env.app, env.project.writeKey, big);
     expect(r.status).toBe(413);
     expect(r.body.error.code).toBe('POLSO_PAYLOAD_TOO_LARGE');
-    const one = await post(env.app, env.project.writeKey, [order({ id: 'fat', items: ['y'.repeat(70_000)] }), order({ id: 'slim' })]);
+    const one = await post(env.app, env.project.writeKey, [
+      order({ id: 'fat', items: ['y'.repeat(70_000)] }),
+      order({ id: 'slim' }),
+    ]);
     expect(one.status).toBe(200);
     expect(one.body.rejected).toMatchObject([{ index: 0, code: 'RECORD_TOO_LARGE' }]);
     expect(await stored('order', 'fat')).toBeUndefined();
   });
 
   it('answers 415 for an unsupported content type', async () => {
-    const r = await post(env.app, env.project.writeKey, 'a=b', { contentType: 'application/x-www-form-urlencoded' });
+    const r = await post(env.app, env.project.writeKey, 'a=b', {
+      contentType: 'application/x-www-form-urlencoded',
+    });
     expect(r.status).toBe(415);
     expect(r.body.error.code).toBe('POLSO_UNSUPPORTED_MEDIA_TYPE');
   });
@@ -185,7 +216,10 @@ describe('keys, scopes and projects', () => {
     expect(await stored('order', 'from-browser')).toBeUndefined();
     const ev = await post(env.app, env.project.publicKey, [{ ...KINDS.event.example, id: 'browser-ev' }]);
     expect(ev.body.accepted).toBe(1);
-    const read = await env.app.inject({ url: '/api/v1/records/order', headers: { authorization: `Bearer ${env.project.writeKey}` } });
+    const read = await env.app.inject({
+      url: '/api/v1/records/order',
+      headers: { authorization: `Bearer ${env.project.writeKey}` },
+    });
     expect(read.statusCode).toBe(403);
   });
 
@@ -194,15 +228,26 @@ describe('keys, scopes and projects', () => {
     const other = await createProjectWithKeys(env.store, { name: 'Other' });
     const r = await post(env.app, other.writeKey, [order({ id: 'o-fact', amount: 5 })]);
     expect(r.body.accepted).toBe(1);
-    const read = await env.app.inject({ url: '/api/v1/records/order?id=o-fact', headers: { authorization: `Bearer ${other.secretKey}` } });
+    const read = await env.app.inject({
+      url: '/api/v1/records/order?id=o-fact',
+      headers: { authorization: `Bearer ${other.secretKey}` },
+    });
     expect(read.json().records).toMatchObject([{ amount: 5 }]);
-    const mine = await env.app.inject({ url: '/api/v1/records/order?id=o-fact', headers: { authorization: `Bearer ${env.project.secretKey}` } });
+    const mine = await env.app.inject({
+      url: '/api/v1/records/order?id=o-fact',
+      headers: { authorization: `Bearer ${env.project.secretKey}` },
+    });
     expect(mine.json().records).toMatchObject([{ amount: 10 }]);
   });
 
   it('rotates keys: a revoked key stops working at once', async () => {
     const auth = { authorization: `Bearer ${env.project.secretKey}`, 'content-type': 'application/json' };
-    const created = await env.app.inject({ method: 'POST', url: '/api/v1/keys', headers: auth, payload: { scope: 'write', name: 'ci' } });
+    const created = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/keys',
+      headers: auth,
+      payload: { scope: 'write', name: 'ci' },
+    });
     expect(created.statusCode).toBe(201);
     const { id, token } = created.json();
     expect((await post(env.app, token, [order({ id: 'rot-1' })])).status).toBe(200);
@@ -216,14 +261,28 @@ describe('keys, scopes and projects', () => {
 
   it('converts other currencies with the project rate once configured', async () => {
     const auth = { authorization: `Bearer ${env.project.secretKey}`, 'content-type': 'application/json' };
-    const bad = await env.app.inject({ method: 'PATCH', url: '/api/v1/project', headers: auth, payload: { fxRates: { usd: -1 }, timezone: 'Mars/Base' } });
+    const bad = await env.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/project',
+      headers: auth,
+      payload: { fxRates: { usd: -1 }, timezone: 'Mars/Base' },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.details.problems).toHaveLength(2);
-    const ok = await env.app.inject({ method: 'PATCH', url: '/api/v1/project', headers: auth, payload: { fxRates: { USD: 0.9 } } });
+    const ok = await env.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/project',
+      headers: auth,
+      payload: { fxRates: { USD: 0.9 } },
+    });
     expect(ok.statusCode).toBe(200);
-    const r = await post(env.app, env.project.writeKey, [order({ id: 'usd-ok', currency: 'usd', amount: 100 })]);
+    const r = await post(env.app, env.project.writeKey, [
+      order({ id: 'usd-ok', currency: 'usd', amount: 100 }),
+    ]);
     expect(r.body.accepted).toBe(1);
-    const [row] = await env.store.sql(`SELECT amount_reporting::DOUBLE AS v, currency FROM orders WHERE id = 'usd-ok'`);
+    const [row] = await env.store.sql(
+      `SELECT amount_reporting::DOUBLE AS v, currency FROM orders WHERE id = 'usd-ok'`,
+    );
     expect(row).toEqual({ v: 90, currency: 'USD' });
   });
 });
@@ -242,10 +301,16 @@ describe('identity and erasure', () => {
     await post(env.app, env.project.writeKey, [{ ...anon, id: 'a-ev-3' }]);
     const rows = await env.store.sql(`SELECT count(*)::INT AS n FROM events WHERE customer_id = 'cus-gdpr'`);
     expect(rows[0]?.n).toBe(3);
-    const del = await env.app.inject({ method: 'DELETE', url: '/api/v1/customers/cus-gdpr', headers: { authorization: `Bearer ${env.project.secretKey}` } });
+    const del = await env.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/customers/cus-gdpr',
+      headers: { authorization: `Bearer ${env.project.secretKey}` },
+    });
     expect(del.statusCode).toBe(200);
     expect(del.json()).toMatchObject({ deleted: 5, byType: { customer: 1, event: 3, order: 1 } });
-    const left = await env.store.sql(`SELECT count(*)::INT AS n FROM events WHERE anonymous_id = 'anon-77' OR customer_id = 'cus-gdpr'`);
+    const left = await env.store.sql(
+      `SELECT count(*)::INT AS n FROM events WHERE anonymous_id = 'anon-77' OR customer_id = 'cus-gdpr'`,
+    );
     expect(left[0]?.n).toBe(0);
   });
 });

@@ -157,7 +157,27 @@ export function mapSegment(
 ): SegmentPlan {
   const plan: SegmentPlan = { items: [], aliases: [], subscriptionsToComplete: [] };
   for (const [index, raw] of messages.entries()) mapOne(plan, raw, index, opts);
+  accumulateCustomerPatches(plan.items);
   return plan;
+}
+
+/**
+ * Several identify/group calls for one user in a batch: each becomes the user's profile so far
+ * (earlier fields kept, traits merged), so the last one — which wins — carries all of them.
+ */
+function accumulateCustomerPatches(items: ParsedItem[]): void {
+  const sofar = new Map<string, Json>();
+  for (const item of items) {
+    if (!('value' in item)) continue;
+    const rec = item.value as Json;
+    if (rec.type !== 'customer') continue;
+    const id = String(rec.id);
+    const prev = sofar.get(id);
+    const merged = prev ? { ...prev, ...rec, traits: { ...obj(prev.traits), ...obj(rec.traits) } } : rec;
+    if (merged.traits && Object.keys(obj(merged.traits)).length === 0) delete merged.traits;
+    sofar.set(id, merged);
+    (item as { value: unknown }).value = merged;
+  }
 }
 
 function mapOne(

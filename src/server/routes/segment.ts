@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { PolsoError, recordError } from '../../errors.ts';
 import { ingestItems } from '../../ingest/batch.ts';
-import { mapSegment } from '../../ingest/segment.ts';
+import { mapSegment, type SegmentPlan } from '../../ingest/segment.ts';
 import type { RecordKind } from '../../model/kinds.ts';
 import type { AppContext } from '../app.ts';
 import { objectBody } from '../app.ts';
@@ -42,14 +42,7 @@ export function segmentRoutes(app: FastifyInstance, ctx: AppContext): void {
       });
       if (key.scope === 'public' && plan.aliases.length > 0)
         throw new PolsoError('POLSO_FORBIDDEN', 'A public key may not send alias calls; use a write key');
-      for (const { index, id } of plan.subscriptionsToComplete) {
-        const [stored] = await ctx.store.listRecords(project.id, 'subscription', { id, limit: 1 });
-        const item = plan.items.find((i) => i.index === index);
-        if (stored && item && 'value' in item) {
-          const value = item.value as Record<string, unknown>;
-          for (const f of ['plan', 'mrr', 'startedAt']) value[f] ??= stored[f];
-        }
-      }
+      await completeSubscriptions(ctx, project.id, plan);
       const result = await ingestItems(ctx.store, project, key.scope, plan.items, ctx.limits, {
         patch: PATCH,
       });
@@ -68,5 +61,25 @@ export function segmentRoutes(app: FastifyInstance, ctx: AppContext): void {
       const { status, body: out } = batchResponse(messages.length, result);
       return reply.code(status).send({ success: status === 200, ...out });
     });
+  }
+}
+
+/**
+ * A cancellation often carries only the subscription id: take the plan, MRR and start from the same
+ * subscription earlier in the batch, else from the store.
+ */
+async function completeSubscriptions(ctx: AppContext, projectId: string, plan: SegmentPlan): Promise<void> {
+  for (const { index, id } of plan.subscriptionsToComplete) {
+    const item = plan.items.find((i) => i.index === index);
+    if (!item || !('value' in item)) continue;
+    const earlier = plan.items
+      .filter((i): i is { index: number; value: Record<string, unknown> } => i.index < index && 'value' in i)
+      .map((i) => i.value)
+      .filter((v) => v.type === 'subscription' && v.id === id)
+      .pop();
+    const known = earlier ?? (await ctx.store.listRecords(projectId, 'subscription', { id, limit: 1 }))[0];
+    if (!known) continue;
+    const value = item.value as Record<string, unknown>;
+    for (const f of ['plan', 'mrr', 'startedAt']) value[f] ??= known[f];
   }
 }
