@@ -18,7 +18,7 @@ import {
 } from '../service/operations.ts';
 import { DuckDbStore } from '../store/duckdb/store.ts';
 import { systemClock } from '../util/clock.ts';
-import { adminCall, publishServer, unpublishServer, withData } from './runtime.ts';
+import { adminCall, newAdminToken, publishServer, unpublishServer, withData } from './runtime.ts';
 
 const env = process.env;
 const defaultData = env.POLSO_DATA ?? './data';
@@ -33,17 +33,16 @@ function print(json: boolean, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 }
 
-async function serve(opts: { data: string; port?: number; host: string; quiet?: boolean }): Promise<void> {
+async function serve(opts: { data: string; port?: number; host: string; quiet?: boolean }): Promise<number> {
   const dataDir = resolve(opts.data);
-  const port = opts.port ?? Number(env.PORT ?? 8787);
   const store = new DuckDbStore({ dataDir, clock: systemClock, memoryLimit: env.POLSO_MEMORY_LIMIT });
   await store.ready;
-  const info = publishServer(dataDir, port, opts.host);
+  const adminToken = newAdminToken();
   const app = createApp({
     store,
     clock: systemClock,
     logger: env.POLSO_LOG === 'debug' ? { level: 'info' } : { level: 'warn' },
-    adminToken: info.adminToken,
+    adminToken,
     limits: {
       ...(env.POLSO_BODY_LIMIT ? { bodyBytes: Number(env.POLSO_BODY_LIMIT) } : {}),
       ...(env.POLSO_RECORD_LIMIT ? { recordBytes: Number(env.POLSO_RECORD_LIMIT) } : {}),
@@ -57,9 +56,13 @@ async function serve(opts: { data: string; port?: number; host: string; quiet?: 
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  await app.listen({ port, host: opts.host });
+  await app.listen({ port: opts.port ?? Number(env.PORT ?? 8787), host: opts.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  publishServer(dataDir, { pid: process.pid, port, host: opts.host, adminToken });
   if (!opts.quiet)
     process.stdout.write(`Polso is listening on http://${opts.host}:${port} (data: ${dataDir})\n`);
+  return port;
 }
 
 async function createProject(
@@ -159,7 +162,9 @@ program
   .option('--data <dir>', 'data directory', defaultData)
   .option('--port <n>', 'port (default $PORT or 8787)', int('port'))
   .option('--host <host>', 'interface to listen on', env.HOST ?? '127.0.0.1')
-  .action((opts) => serve(opts));
+  .action(async (opts) => {
+    await serve(opts);
+  });
 
 const project = program.command('project').description('Projects and their keys');
 project
@@ -240,8 +245,8 @@ program
     let keys: Partial<CreatedProject> | null = null;
     if (!existsSync(DuckDbStore.file(dataDir)))
       keys = await demo({ data: dataDir, size: opts.size, seed: 42 });
-    await serve({ data: dataDir, port, host: env.HOST ?? '127.0.0.1', quiet: true });
-    const base = `http://127.0.0.1:${port}`;
+    const listening = await serve({ data: dataDir, port, host: env.HOST ?? '127.0.0.1', quiet: true });
+    const base = `http://127.0.0.1:${listening}`;
     process.stdout.write(
       [
         '',

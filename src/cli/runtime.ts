@@ -20,18 +20,16 @@ export interface ServerInfo {
 
 const infoFile = (dataDir: string) => join(dataDir, 'polso.server.json');
 
-/** Writes the server file (mode 0600) and returns the admin token. */
-export function publishServer(dataDir: string, port: number, host: string): ServerInfo {
-  const info: ServerInfo = {
-    pid: process.pid,
-    port,
-    host,
-    adminToken: randomBytes(32).toString('base64url'),
-  };
+/** A fresh admin token for a server process. */
+export function newAdminToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Writes the server file (mode 0600) so other commands can find the server. */
+export function publishServer(dataDir: string, info: ServerInfo): void {
   const file = infoFile(dataDir);
   writeFileSync(file, JSON.stringify(info), { mode: 0o600 });
   chmodSync(file, 0o600);
-  return info;
 }
 
 export function unpublishServer(dataDir: string): void {

@@ -29,6 +29,7 @@ import { ident, MIGRATIONS } from './schema.ts';
 import {
   fileAdapter,
   jsonAdapter,
+  NDJSON_FILE,
   type SourceAdapter,
   stagingQuery,
   unusableColumns,
@@ -254,10 +255,40 @@ export class DuckDbStore implements Store {
 
   async importFile(project: Project, spec: ImportSpec, progress?: ProgressFn): Promise<IngestResult> {
     if (!existsSync(spec.path)) throw new PolsoError('POLSO_FILE_NOT_FOUND', `No file at ${spec.path}`);
+    const adapter = await this.fileSource(spec);
+    const params = { ...this.baseParams(project), path: spec.path, tz: spec.timezone ?? null };
+    progress?.(0);
+    const options = { rejectedLimit: spec.rejectedLimit ?? 1000, patch: false };
+    const result = await this.write((conn) =>
+      this.applyStaging(conn, spec.kind, adapter, params, options, progress),
+    );
+    progress?.(100);
+    return result;
+  }
+
+  /** How to read a file: NDJSON line by line as JSON records; CSV and Parquet by column. */
+  private async fileSource(spec: ImportSpec): Promise<SourceAdapter> {
     const kindSpec = KINDS[spec.kind];
-    const relation = readerRelation(spec);
-    const described = await this.rows(`DESCRIBE SELECT * FROM ${relation.from}`, { path: spec.path });
-    const columns = described.map((r) => String(r.column_name));
+    if (spec.format === 'ndjson') {
+      if (Object.keys(spec.mapping).length > 0)
+        throw new PolsoError(
+          'POLSO_BAD_OPTION',
+          '--map applies to CSV and Parquet; NDJSON records use field names',
+        );
+      return jsonAdapter(kindSpec, NDJSON_FILE);
+    }
+    const from =
+      spec.format === 'csv'
+        ? `(SELECT row_number() OVER () - 1 AS idx, * FROM read_csv($path, header = true, all_varchar = true))`
+        : `(SELECT file_row_number AS idx, * FROM read_parquet($path, file_row_number = true))`;
+    const described = await this.rows(`DESCRIBE SELECT * FROM ${from}`, { path: spec.path }).catch(
+      (e: Error) => {
+        throw new PolsoError('POLSO_BAD_OPTION', `Cannot read ${spec.path} as ${spec.format}: ${e.message}`);
+      },
+    );
+    const columns = described
+      .map((r) => String(r.column_name))
+      .filter((c) => c !== 'idx' && c !== 'file_row_number');
     const bad = unusableColumns(kindSpec, columns, spec.mapping);
     if (bad.length > 0)
       throw new PolsoError(
@@ -270,26 +301,7 @@ export class DuckDbStore implements Store {
       if (!columns.includes(column))
         throw new PolsoError('POLSO_BAD_OPTION', `--map …=${column}: the file has no column ${column}`);
     }
-    const adapter = fileAdapter(
-      kindSpec,
-      `(SELECT ${relation.idx} AS idx, * FROM ${relation.from})`,
-      columns,
-      spec.mapping,
-    );
-    const params = { ...this.baseParams(project), path: spec.path, tz: spec.timezone ?? null };
-    progress?.(0);
-    const result = await this.write((conn) =>
-      this.applyStaging(
-        conn,
-        spec.kind,
-        adapter,
-        params,
-        { rejectedLimit: spec.rejectedLimit ?? 1000, patch: false },
-        progress,
-      ),
-    );
-    progress?.(100);
-    return result;
+    return fileAdapter(kindSpec, from, columns, spec.mapping);
   }
 
   private baseParams(project: Project): Params {
@@ -429,20 +441,6 @@ export class DuckDbStore implements Store {
       this.reader.closeSync();
       this.instance.closeSync();
     }
-  }
-}
-
-function readerRelation(spec: ImportSpec): { from: string; idx: string } {
-  switch (spec.format) {
-    case 'csv':
-      return { from: `read_csv($path, header = true, all_varchar = true)`, idx: 'row_number() OVER () - 1' };
-    case 'ndjson':
-      return {
-        from: `read_json($path, format = 'newline_delimited', records = true, union_by_name = true)`,
-        idx: 'row_number() OVER () - 1',
-      };
-    case 'parquet':
-      return { from: `read_parquet($path, file_row_number = true)`, idx: 'file_row_number' };
   }
 }
 

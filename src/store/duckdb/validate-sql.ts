@@ -22,6 +22,8 @@ export interface SourceAdapter {
   json(field: FieldSpec): string;
   /** Expression listing unknown keys of the record (VARCHAR[]), or null when the source cannot have any. */
   unknownKeys: string | null;
+  /** Expression true when the source row could not be parsed at all (then it is the only problem). */
+  malformed?: string;
 }
 
 const OFFSET_RE = String.raw`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s?(Z|z|[+-]\d{2}(:?\d{2})?)`;
@@ -218,19 +220,32 @@ export function stagingQuery(spec: KindSpec, src: SourceAdapter): string {
   );
   return `
 WITH typed AS (
-  SELECT idx, ${[...inner, ...types.filter((t): t is string => t !== null), ...(src.unknownKeys ? [`${src.unknownKeys} AS unknown_keys`] : [])].join(',\n    ')}
+  SELECT idx, ${[...inner, ...types.filter((t): t is string => t !== null), ...(src.unknownKeys ? [`${src.unknownKeys} AS unknown_keys`] : []), ...(src.malformed ? [`${src.malformed} AS malformed_row`] : [])].join(',\n    ')}
   FROM ${src.from}
 ), helped AS (
   SELECT *, ${['true AS _ok', ...helperColumns(spec)].join(', ')} FROM typed
 )
 SELECT idx,
-  list_filter([${checks.join(',\n    ')}], e -> e IS NOT NULL) AS errs,
+  ${src.malformed ? `CASE WHEN malformed_row THEN [{'field': NULL::VARCHAR, 'code': 'RECORD_MALFORMED_LINE'}] ELSE ` : ''}list_filter([${checks.join(',\n    ')}], e -> e IS NOT NULL)${src.malformed ? ' END' : ''} AS errs,
   $project AS project_id,
   md5_number_lower($project || '/' || c_id) AS _key,
   ${contentHash(spec, col)} AS _hash,
   ${[...stored, ...derived].join(',\n  ')}
 FROM helped`;
 }
+
+/** A batch bound as `$recs` (JSON array text) with positions `$idxs`. */
+const JSON_BATCH = `(SELECT unnest(from_json($idxs, '["BIGINT"]')) AS idx, unnest(from_json($recs, '["JSON"]')) AS rec)`;
+
+/**
+ * An NDJSON file read line by line as text, so that a malformed line rejects only that record
+ * (`rec` is NULL there). JSON text cannot contain a raw U+0001, so no line is split.
+ */
+export const NDJSON_FILE = `(SELECT row_number() OVER () - 1 AS idx, CASE WHEN json_valid(line) THEN line::JSON END AS rec,
+    CASE WHEN json_valid(line) THEN json_type(line::JSON) <> 'OBJECT' ELSE true END AS malformed
+  FROM read_csv($path, header = false, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '',
+    auto_detect = false, strict_mode = false)
+  WHERE trim(line) <> '')`;
 
 /**
  * 64-bit hash of a record's content, over the columns `ref` names. `updatedAt` is left out (it says
@@ -244,7 +259,7 @@ export function contentHash(spec: KindSpec, ref: (field: FieldSpec) => string): 
 }
 
 /** Adapter for a batch of JSON records bound as `$recs` (JSON array text) with positions `$idxs`. */
-export function jsonAdapter(spec: KindSpec): SourceAdapter {
+export function jsonAdapter(spec: KindSpec, from = JSON_BATCH): SourceAdapter {
   const known = ['type', ...fieldsOf(spec).map((fl) => fl.name)];
   const traitFallback = spec.kind === 'customer';
   const path = (fl: FieldSpec) => lit(`$.${fl.name}`);
@@ -254,7 +269,8 @@ export function jsonAdapter(spec: KindSpec): SourceAdapter {
     fl.type === 'string' &&
     !['id', 'customerId', 'anonymousId', 'accountId'].includes(fl.name);
   return {
-    from: `(SELECT unnest(from_json($idxs, '["BIGINT"]')) AS idx, unnest(from_json($recs, '["JSON"]')) AS rec)`,
+    from,
+    malformed: from === JSON_BATCH ? undefined : 'malformed',
     raw: (fl) =>
       isTrait(fl)
         ? `nullif(coalesce(json_extract_string(rec, ${path(fl)}), json_extract_string(rec, ${tpath(fl)})), '')`
