@@ -94,11 +94,22 @@ describe('polso import', () => {
       rejected: [{ row: 2, field: 'amount', code: 'RECORD_OUT_OF_RANGE' }],
     });
     const nd = join(files, 'orders.ndjson');
-    const good = (id: string) => JSON.stringify({ id, timestamp: '2026-03-02T10:00:00Z', customerId: 'c1', amount: 3, currency: 'EUR', items: [{ sku: 'A' }] });
+    const good = (id: string) =>
+      JSON.stringify({
+        id,
+        timestamp: '2026-03-02T10:00:00Z',
+        customerId: 'c1',
+        amount: 3,
+        currency: 'EUR',
+        items: [{ sku: 'A' }],
+      });
     writeFileSync(nd, `${good('j1')}\n{"id": "broken", \n\n${good('j2')}\n[1, 2]\n`);
     const n = await importFile(env.store, { projectId: env.project.projectId, path: nd, type: 'order' });
     expect(n).toMatchObject({ accepted: 2, rejectedCount: 2 });
-    expect(n.rejected.map((e) => [e.row, e.code])).toEqual([[2, 'RECORD_MALFORMED_LINE'], [4, 'RECORD_MALFORMED_LINE']]);
+    expect(n.rejected.map((e) => [e.row, e.code])).toEqual([
+      [2, 'RECORD_MALFORMED_LINE'],
+      [4, 'RECORD_MALFORMED_LINE'],
+    ]);
     const [j1] = await env.store.listRecords(env.project.projectId, 'order', { id: 'j1' });
     expect(j1?.items).toEqual([{ sku: 'A' }]);
   });

@@ -74,6 +74,23 @@ describe('POST /api/v1/records', () => {
     expect(await env.store.listRecords(env.project.projectId, 'order', { id: 'o-twice' })).toHaveLength(1);
   });
 
+  it('gives each of many concurrent requests its own outcome (group commit)', async () => {
+    const requests = Array.from({ length: 8 }, (_, r) => [
+      order({ id: 'shared-order' }),
+      order({ id: `own-${r}` }),
+      contact({ id: `bad-${r}`, channel: 'fax' }),
+    ]);
+    const results = await Promise.all(requests.map((b) => post(env.app, env.project.writeKey, b)));
+    for (const r of results) {
+      expect(r.status).toBe(200);
+      expect(r.body.rejected).toMatchObject([{ index: 2, field: 'channel' }]);
+    }
+    expect(results.reduce((n, r) => n + r.body.accepted, 0)).toBe(9);
+    expect(results.reduce((n, r) => n + r.body.duplicates, 0)).toBe(7);
+    expect(results.every((r) => r.body.accepted + r.body.duplicates === 2)).toBe(true);
+    expect(await env.store.listRecords(env.project.projectId, 'order', { id: 'shared-order' })).toHaveLength(1);
+  });
+
   it('stores the valid records of a mixed batch and reports each invalid one with index, field and code', async () => {
     const batch = [
       response({ id: 'ok-1' }),

@@ -6,14 +6,8 @@
  */
 import { PolsoError, type RecordError, recordError } from '../errors.ts';
 import { isRecordKind, type RecordKind } from '../model/kinds.ts';
-import type {
-  IncomingRecord,
-  IngestOptions,
-  IngestResult,
-  KeyScope,
-  Project,
-  Store,
-} from '../store/store.ts';
+import type { IngestOptions, IngestResult, KeyScope, Project, Store } from '../store/store.ts';
+import { type ColumnBatch, columnize } from './columns.ts';
 
 /** Kinds a public (browser) key may send: product events, identify, widget survey answers. */
 export const PUBLIC_KINDS: ReadonlySet<RecordKind> = new Set(['event', 'customer', 'survey_response']);
@@ -74,8 +68,8 @@ export function groupRecords(
   items: readonly ParsedItem[],
   scope: KeyScope,
   limits: IngestLimits,
-): { batch: Map<RecordKind, IncomingRecord[]>; rejected: RecordError[] } {
-  const batch = new Map<RecordKind, IncomingRecord[]>();
+): { batch: Map<RecordKind, ColumnBatch>; rejected: RecordError[] } {
+  const byKind = new Map<RecordKind, { index: number; value: Record<string, unknown> }[]>();
   const rejected: RecordError[] = [];
   for (const item of items) {
     if ('error' in item) {
@@ -105,16 +99,21 @@ export function groupRecords(
     }
     if (scope === 'public' && !PUBLIC_KINDS.has(type))
       throw new PolsoError('POLSO_FORBIDDEN', `A public key may not send ${type} records (record ${index})`);
-    const json = JSON.stringify(value);
-    if (Buffer.byteLength(json) > limits.recordBytes) {
+    if (Buffer.byteLength(JSON.stringify(value)) > limits.recordBytes) {
       rejected.push(
         recordError(index, null, 'RECORD_TOO_LARGE', `The record is larger than ${limits.recordBytes} bytes`),
       );
       continue;
     }
-    const group = batch.get(type) ?? [];
-    if (group.length === 0) batch.set(type, group);
-    group.push({ index, json });
+    const group = byKind.get(type) ?? [];
+    if (group.length === 0) byKind.set(type, group);
+    group.push({ index, value: value as Record<string, unknown> });
+  }
+  const batch = new Map<RecordKind, ColumnBatch>();
+  for (const [kind, records] of byKind) {
+    const { batch: columns, rejected: problems } = columnize(kind, records);
+    batch.set(kind, columns);
+    rejected.push(...problems);
   }
   return { batch, rejected };
 }
@@ -131,7 +130,7 @@ export async function ingestItems(
   const { batch, rejected } = groupRecords(items, scope, limits);
   const result = await store.ingest(project, batch, opts);
   result.rejected = [...rejected, ...result.rejected].sort((a, b) => a.index - b.index);
-  result.rejectedCount += rejected.length;
+  result.rejectedCount += new Set(rejected.map((r) => r.index)).size;
   return result;
 }
 

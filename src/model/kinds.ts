@@ -443,3 +443,25 @@ export const SCALE_DEFAULTS: Readonly<Record<string, { min: number; max: number 
 export function maxLengthOf(field: FieldSpec): number {
   return field.maxLength ?? (field.type === 'text' ? 10_000 : 256);
 }
+
+/** Kinds of JSON value, as `typeof` sees them (with arrays apart). */
+export type JsonKind = 'string' | 'number' | 'boolean' | 'object' | 'array';
+
+/** JSON values each field type accepts (a list may also be one string). */
+export const JSON_KINDS: Readonly<Record<FieldType, readonly JsonKind[]>> = {
+  string: ['string'],
+  text: ['string'],
+  integer: ['number'],
+  number: ['number'],
+  boolean: ['boolean'],
+  timestamp: ['string'],
+  json: ['object', 'array'],
+  list: ['array', 'string'],
+};
+
+export function jsonKindOf(value: unknown): JsonKind | null {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return 'array';
+  const t = typeof value;
+  return t === 'string' || t === 'number' || t === 'boolean' || t === 'object' ? t : null;
+}

@@ -5,6 +5,7 @@
  * same interface without touching the callers.
  */
 import type { RecordError } from '../errors.ts';
+import type { ColumnBatch } from '../ingest/columns.ts';
 import type { RecordKind } from '../model/kinds.ts';
 
 /** Per-project settings that ingestion and metrics read. */
@@ -43,12 +44,6 @@ export interface ApiKeyRow {
   name: string;
   createdAt: string;
   revokedAt: string | null;
-}
-
-/** A record as it enters the store: its position in the request and its JSON text. */
-export interface IncomingRecord {
-  index: number;
-  json: string;
 }
 
 /** Outcome of one ingestion: counts, and every rejected record with its position, field and reason. */
@@ -104,7 +99,7 @@ export interface Store {
   /** Validates and stores records grouped by kind, in one transaction. Committed before it resolves. */
   ingest(
     project: Project,
-    batch: ReadonlyMap<RecordKind, readonly IncomingRecord[]>,
+    batch: ReadonlyMap<RecordKind, ColumnBatch>,
     opts?: IngestOptions,
   ): Promise<IngestResult>;
   /** Bulk import of a file through the engine's own readers. */

@@ -9,8 +9,14 @@ import { fieldsOf, type KindSpec } from '../../model/kinds.ts';
 import { ident } from './schema.ts';
 import { contentHash } from './validate-sql.ts';
 
-/** Valid rows of the staging table `stg`, with anonymous ids resolved through `identities`. */
-export const VALID_ROWS = `CREATE OR REPLACE TEMP TABLE v AS SELECT * EXCLUDE (errs) FROM stg WHERE len(errs) = 0`;
+/**
+ * Rows are numbered `idx = request × REQUEST_STRIDE + position`, so batches of several requests can
+ * be staged together (group commit) and their outcomes told apart.
+ */
+export const REQUEST_STRIDE = 10_000_000;
+
+/** Valid rows of the staging table `stg`. */
+const V = '(SELECT * EXCLUDE (errs) FROM stg WHERE errs IS NULL)';
 
 /**
  * Patch mode (Segment `identify`/`group`): fields absent from the incoming record keep their stored
@@ -22,40 +28,40 @@ export function patchRows(spec: KindSpec): string[] {
     .map((fl) => {
       const c = ident(fl.column);
       return fl.type === 'json'
-        ? `${c} = CASE WHEN v.${c} IS NULL THEN t.${c} WHEN t.${c} IS NULL THEN v.${c} ELSE json_merge_patch(t.${c}, v.${c}) END`
-        : `${c} = coalesce(v.${c}, t.${c})`;
+        ? `${c} = CASE WHEN stg.${c} IS NULL THEN t.${c} WHEN t.${c} IS NULL THEN stg.${c} ELSE json_merge_patch(t.${c}, stg.${c}) END`
+        : `${c} = coalesce(stg.${c}, t.${c})`;
     });
   return [
-    `UPDATE v SET ${sets.join(', ')} FROM ${ident(spec.table)} t
-     WHERE t.project_id = $project AND t._key = v._key AND t.id = v.id`,
-    `UPDATE v SET _hash = ${contentHash(spec, (fl) => ident(fl.column))}`,
+    `UPDATE stg SET ${sets.join(', ')} FROM ${ident(spec.table)} t
+     WHERE stg.errs IS NULL AND t.project_id = $project AND t._key = stg._key AND t.id = stg.id`,
+    `UPDATE stg SET _hash = ${contentHash(spec, (fl) => ident(fl.column))} WHERE errs IS NULL`,
   ];
 }
 
-/** Stored rows that share an id with the batch (hash pre-filter, then exact id). */
-export function existingRows(spec: KindSpec): string {
-  const state = spec.lifecycle === 'state';
-  return `CREATE OR REPLACE TEMP TABLE ex AS
-    SELECT t.id, t._hash${state ? ', t.updated_at' : ''} FROM ${ident(spec.table)} t
-    WHERE t._key IN (SELECT _key FROM v) AND t.project_id = $project AND t.id IN (SELECT id FROM v)`;
-}
-
-/** One decision per valid row: `action` (insert/accept/duplicate/outdated), `write`, `replaced`. */
+/**
+ * One decision per valid row — `action` (accept, duplicate, outdated), `write`, `replaced` — against
+ * the stored rows that share an id with the batch (found by the 64-bit key first, then exact id).
+ */
 export function decisions(spec: KindSpec): string {
-  if (spec.lifecycle === 'fact')
+  const state = spec.lifecycle === 'state';
+  const ex = `ex AS (
+      SELECT t.id, t._hash${state ? ', t.updated_at' : ''} FROM ${ident(spec.table)} t
+      WHERE t._key IN (SELECT _key FROM ${V}) AND t.project_id = $project AND t.id IN (SELECT id FROM ${V}))`;
+  if (!state)
     return `CREATE OR REPLACE TEMP TABLE act AS
+      WITH ${ex}
       SELECT v.idx,
         CASE WHEN row_number() OVER (PARTITION BY v.id ORDER BY v.idx) > 1 OR ex.id IS NOT NULL
           THEN 'duplicate' ELSE 'accept' END AS action,
         action = 'accept' AS write, false AS replaced, NULL::TIMESTAMPTZ AS eff
-      FROM v LEFT JOIN ex ON ex.id = v.id`;
+      FROM ${V} v LEFT JOIN ex ON ex.id = v.id`;
   return `CREATE OR REPLACE TEMP TABLE act AS
-    WITH w AS (
+    WITH ${ex}, w AS (
       SELECT v.idx, v.id, v._hash, coalesce(v.updated_at, $now::TIMESTAMPTZ) AS eff,
         row_number() OVER (PARTITION BY v.id, v._hash ORDER BY v.idx) AS same_rank,
         row_number() OVER (PARTITION BY v.id ORDER BY coalesce(v.updated_at, $now::TIMESTAMPTZ) DESC, v.idx DESC) AS win_rank,
         ex.id IS NOT NULL AS known, ex._hash AS stored_hash, ex.updated_at AS stored_at
-      FROM v LEFT JOIN ex ON ex.id = v.id
+      FROM ${V} v LEFT JOIN ex ON ex.id = v.id
     )
     SELECT idx, eff,
       CASE WHEN same_rank > 1 OR stored_hash = _hash THEN 'duplicate'
@@ -67,9 +73,9 @@ export function decisions(spec: KindSpec): string {
 
 /** Deletes the stored versions that the batch replaces (states only). */
 export function deleteReplaced(spec: KindSpec): string {
+  const replaced = `(SELECT v._key, v.id FROM ${V} v JOIN act USING (idx) WHERE act.replaced)`;
   return `DELETE FROM ${ident(spec.table)} WHERE project_id = $project
-    AND _key IN (SELECT v._key FROM v JOIN act USING (idx) WHERE act.replaced)
-    AND id IN (SELECT v.id FROM v JOIN act USING (idx) WHERE act.replaced)`;
+    AND _key IN (SELECT _key FROM ${replaced}) AND id IN (SELECT id FROM ${replaced})`;
 }
 
 /** Inserts the rows to write, resolving anonymous ids already aliased to a customer. */
@@ -84,21 +90,24 @@ export function insertRows(spec: KindSpec): string {
     '$now::TIMESTAMPTZ AS _ingested_at',
   ];
   return `INSERT INTO ${ident(spec.table)} BY NAME
-    SELECT ${cols.join(', ')} FROM v JOIN act USING (idx)
+    SELECT ${cols.join(', ')} FROM ${V} v JOIN act USING (idx)
     ${person ? 'LEFT JOIN identities i ON i.project_id = $project AND i.anonymous_id = v.anonymous_id' : ''}
     WHERE act.write`;
 }
 
-export const COUNTS = `SELECT
-    count(*) FILTER (WHERE action = 'accept') AS accepted,
-    count(*) FILTER (WHERE replaced) AS updated,
-    count(*) FILTER (WHERE action = 'duplicate') AS duplicates,
-    count(*) FILTER (WHERE action = 'outdated') AS outdated
-  FROM act`;
+/** Outcome counts per request (rejected ones from `stg`, the rest from `act`). */
+export const COUNTS = `SELECT req, sum(accepted) AS accepted, sum(updated) AS updated, sum(duplicates) AS duplicates,
+    sum(outdated) AS outdated, sum(rejected) AS rejected
+  FROM (
+    SELECT idx // ${REQUEST_STRIDE} AS req, (action = 'accept')::INT AS accepted, replaced::INT AS updated,
+      (action = 'duplicate')::INT AS duplicates, (action = 'outdated')::INT AS outdated, 0 AS rejected FROM act
+    UNION ALL
+    SELECT idx // ${REQUEST_STRIDE}, 0, 0, 0, 0, 1 FROM stg WHERE errs IS NOT NULL
+  ) GROUP BY req`;
 
+/** The first `$limit` problems, in order of position. */
 export const REJECTED = `SELECT idx, e.field AS field, e.code AS code
-  FROM (SELECT idx, unnest(errs) AS e FROM stg WHERE len(errs) > 0) ORDER BY idx LIMIT $limit`;
+  FROM (SELECT idx, unnest(errs) AS e FROM stg WHERE errs IS NOT NULL) ORDER BY idx LIMIT $limit`;
 
-export const REJECTED_COUNT = `SELECT count(*) AS n FROM stg WHERE len(errs) > 0`;
-
-export const DROP_TEMP = ['stg', 'v', 'ex', 'act'].map((t) => `DROP TABLE IF EXISTS ${t}`);
+/** Temporary tables of a staging round, dropped after large imports to give the memory back. */
+export const DROP_TEMP = ['stg', 'act'].map((t) => `DROP TABLE IF EXISTS ${t}`);

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { PolsoError, type RecordError, recordError } from '../../errors.ts';
+import type { ColumnBatch } from '../../ingest/columns.ts';
 import { fieldsOf, KINDS, RECORD_KINDS, type RecordKind } from '../../model/kinds.ts';
 import { describeProblem } from '../../model/messages.ts';
 import type { Clock } from '../../util/clock.ts';
@@ -15,7 +16,6 @@ import {
   type ApiKeyRow,
   DEFAULT_PROJECT_CONFIG,
   type ImportSpec,
-  type IncomingRecord,
   type IngestOptions,
   type IngestResult,
   type KeyScope,
@@ -25,7 +25,7 @@ import {
   type Store,
 } from '../store.ts';
 import * as merge from './merge-sql.ts';
-import { ident, MIGRATIONS } from './schema.ts';
+import { ident, lit, MIGRATIONS } from './schema.ts';
 import {
   fileAdapter,
   jsonAdapter,
@@ -45,6 +45,18 @@ function bindUsed(sql: string, params: Params): Params {
   return used;
 }
 
+/** A batch waiting for the next group commit. */
+interface PendingIngest {
+  project: Project;
+  batch: ReadonlyMap<RecordKind, ColumnBatch>;
+  opts: IngestOptions;
+  resolve: (r: IngestResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Most batches staged in one transaction. */
+const MAX_GROUP = 64;
+
 /** Options of the DuckDB store. */
 export interface DuckDbStoreOptions {
   /** Data directory; the database is `DIR/polso.duckdb`. `:memory:` for an in-memory store. */
@@ -61,6 +73,10 @@ export class DuckDbStore implements Store {
   private writer!: DuckDBConnection;
   private reader!: DuckDBConnection;
   private queue: Promise<unknown> = Promise.resolve();
+  private pending: PendingIngest[] = [];
+  private flushQueued = false;
+  /** Kinds whose raw temp table exists on the writer connection. */
+  private readonly rawTables = new Set<RecordKind>();
   private readonly clock: Clock;
 
   constructor(private readonly options: DuckDbStoreOptions) {
@@ -226,31 +242,112 @@ export class DuckDbStore implements Store {
 
   // ---- records -------------------------------------------------------------------------------
 
-  async ingest(
+  /**
+   * Queues a batch; batches that arrive while a write is running are staged together in the next
+   * transaction (group commit), and each caller gets its own outcome once it is committed.
+   */
+  ingest(
     project: Project,
-    batch: ReadonlyMap<RecordKind, readonly IncomingRecord[]>,
+    batch: ReadonlyMap<RecordKind, ColumnBatch>,
     opts: IngestOptions = {},
   ): Promise<IngestResult> {
-    return this.write(async (conn) => {
-      const total = emptyResult();
-      for (const [kind, records] of batch) {
-        if (records.length === 0) continue;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ project, batch, opts, resolve, reject });
+      if (!this.flushQueued) this.scheduleFlush();
+    });
+  }
+
+  /** Runs the pending batches in one transaction and answers each caller once it is committed. */
+  private scheduleFlush(): void {
+    this.flushQueued = true;
+    let taken: PendingIngest[] = [];
+    this.write(async (conn) => {
+      this.flushQueued = false;
+      taken = this.pending.splice(0, MAX_GROUP);
+      if (this.pending.length > 0) this.scheduleFlush();
+      return this.stageGroups(conn, taken);
+    }).then(
+      (outcomes) => {
+        for (const [p, r] of outcomes) {
+          r.rejected.sort((x, y) => x.index - y.index);
+          p.resolve(r);
+        }
+      },
+      (error) => {
+        for (const p of taken) p.reject(error);
+      },
+    );
+  }
+
+  private async stageGroups(
+    conn: DuckDBConnection,
+    taken: PendingIngest[],
+  ): Promise<Map<PendingIngest, IngestResult>> {
+    const groups = new Map<string, PendingIngest[]>();
+    for (const p of taken) {
+      const key = `${p.project.id}|${[...(p.opts.patch ?? [])].sort().join(',')}`;
+      groups.set(key, [...(groups.get(key) ?? []), p]);
+    }
+    const outcomes = new Map<PendingIngest, IngestResult>();
+    for (const group of groups.values()) {
+      const results = group.map(() => emptyResult());
+      const { project, opts } = group[0]!;
+      for (const kind of RECORD_KINDS) {
+        const parts = group.map((p) => p.batch.get(kind));
+        if (!parts.some((c) => c && c.index.length > 0)) continue;
         const spec = KINDS[kind];
-        const params = {
-          ...this.baseParams(project),
-          recs: `[${records.map((r) => r.json).join(',')}]`,
-          idxs: JSON.stringify(records.map((r) => r.index)),
-          tz: null,
-        };
-        const result = await this.applyStaging(conn, kind, jsonAdapter(spec), params, {
+        const names = fieldsOf(spec).map((f) => f.name);
+        const table = await this.loadRaw(conn, kind, names, parts);
+        const params = { ...this.baseParams(project), tz: null };
+        const adapter = fileAdapter(spec, table, names, {});
+        const perRequest = await this.applyStaging(conn, kind, adapter, params, {
           rejectedLimit: Number.MAX_SAFE_INTEGER,
           patch: opts.patch?.has(kind) ?? false,
         });
-        addResult(total, result);
+        for (const [req, r] of perRequest) addResult(results[req]!, r);
       }
-      total.rejected.sort((a, b) => a.index - b.index);
-      return total;
-    });
+      group.forEach((p, i) => outcomes.set(p, results[i]!));
+    }
+    return outcomes;
+  }
+
+  /**
+   * Loads column batches into the connection's raw table for a kind with DuckDB's appender (the
+   * cheapest way in from JavaScript), numbering rows `request × REQUEST_STRIDE + position`.
+   */
+  private async loadRaw(
+    conn: DuckDBConnection,
+    kind: RecordKind,
+    names: string[],
+    parts: (ColumnBatch | undefined)[],
+  ): Promise<string> {
+    const table = `raw_${kind}`;
+    if (!this.rawTables.has(kind)) {
+      const cols = names.map((n) => `${ident(n)} VARCHAR`).join(', ');
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} (idx BIGINT, ${cols})`);
+      this.rawTables.add(kind);
+    }
+    await conn.run(`DELETE FROM ${table}`);
+    const appender = await conn.createAppender(table, 'main', 'temp');
+    try {
+      parts.forEach((batch, req) => {
+        if (!batch) return;
+        const columns = names.map((n) => batch.columns[n]!);
+        batch.index.forEach((position, row) => {
+          appender.appendBigInt(BigInt(req * merge.REQUEST_STRIDE + position));
+          for (const column of columns) {
+            const v = column[row];
+            if (v === null || v === undefined) appender.appendNull();
+            else appender.appendVarchar(v);
+          }
+          appender.endRow();
+        });
+      });
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+    return table;
   }
 
   async importFile(project: Project, spec: ImportSpec, progress?: ProgressFn): Promise<IngestResult> {
@@ -259,9 +356,11 @@ export class DuckDbStore implements Store {
     const params = { ...this.baseParams(project), path: spec.path, tz: spec.timezone ?? null };
     progress?.(0);
     const options = { rejectedLimit: spec.rejectedLimit ?? 1000, patch: false };
-    const result = await this.write((conn) =>
-      this.applyStaging(conn, spec.kind, adapter, params, options, progress),
-    );
+    const result = await this.write(async (conn) => {
+      const outcome = await this.applyStaging(conn, spec.kind, adapter, params, options, progress);
+      for (const sql of merge.DROP_TEMP) await conn.run(sql);
+      return outcome.get(0) ?? emptyResult();
+    });
     progress?.(100);
     return result;
   }
@@ -314,7 +413,10 @@ export class DuckDbStore implements Store {
     };
   }
 
-  /** Stages, validates and merges one kind's rows; runs inside the caller's transaction. */
+  /**
+   * Stages, validates and merges one kind's rows inside the caller's transaction; returns the
+   * outcome of each request (`idx // REQUEST_STRIDE`) with positions relative to it.
+   */
   private async applyStaging(
     conn: DuckDBConnection,
     kind: RecordKind,
@@ -322,35 +424,39 @@ export class DuckDbStore implements Store {
     params: Params,
     { rejectedLimit, patch }: { rejectedLimit: number; patch: boolean },
     progress?: ProgressFn,
-  ): Promise<IngestResult> {
+  ): Promise<Map<number, IngestResult>> {
     const spec = KINDS[kind];
     const run = async (sql: string) => conn.run(sql, bindUsed(sql, { ...params, limit: rejectedLimit }));
-    const stage = `CREATE OR REPLACE TEMP TABLE stg AS ${stagingQuery(spec, adapter)}`;
-    await run(stage);
+    await run(`CREATE OR REPLACE TEMP TABLE stg AS ${stagingQuery(spec, adapter)}`);
     progress?.(50);
-    const rejectedRows = await this.rows(merge.REJECTED, { limit: rejectedLimit }, conn);
-    const [{ n: rejectedCount } = { n: 0 }] = await this.rows(merge.REJECTED_COUNT, {}, conn);
-    await run(merge.VALID_ROWS);
     if (patch) for (const sql of merge.patchRows(spec)) await run(sql);
-    await run(merge.existingRows(spec));
     await run(merge.decisions(spec));
     progress?.(70);
     if (spec.lifecycle === 'state') await run(merge.deleteReplaced(spec));
     await run(merge.insertRows(spec));
-    const [counts] = await this.rows(merge.COUNTS, {}, conn);
-    for (const sql of merge.DROP_TEMP) await conn.run(sql);
-    return {
-      accepted: Number(counts?.accepted ?? 0),
-      updated: Number(counts?.updated ?? 0),
-      duplicates: Number(counts?.duplicates ?? 0),
-      outdated: Number(counts?.outdated ?? 0),
-      rejected: rejectedRows.map((r) => {
-        const field = r.field === null ? null : String(r.field);
-        const code = String(r.code) as RecordError['code'];
-        return recordError(Number(r.idx), field, code, describeProblem(kind, field, code));
-      }),
-      rejectedCount: Number(rejectedCount),
-    };
+    const out = new Map<number, IngestResult>();
+    for (const row of await this.rows(merge.COUNTS, {}, conn)) {
+      out.set(Number(row.req), {
+        accepted: Number(row.accepted),
+        updated: Number(row.updated),
+        duplicates: Number(row.duplicates),
+        outdated: Number(row.outdated),
+        rejected: [],
+        rejectedCount: Number(row.rejected),
+      });
+    }
+    const rejected = await this.rows(merge.REJECTED, { limit: rejectedLimit }, conn);
+    for (const r of rejected) {
+      const idx = Number(r.idx);
+      const field = r.field === null ? null : String(r.field);
+      const code = String(r.code) as RecordError['code'];
+      out
+        .get(Math.floor(idx / merge.REQUEST_STRIDE))
+        ?.rejected.push(
+          recordError(idx % merge.REQUEST_STRIDE, field, code, describeProblem(kind, field, code)),
+        );
+    }
+    return out;
   }
 
   async alias(projectId: string, anonymousId: string, customerId: string): Promise<number> {

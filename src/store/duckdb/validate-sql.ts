@@ -7,7 +7,15 @@
  * only our own field names and enum values are written into the SQL text.
  */
 import type { ErrorCode } from '../../errors.ts';
-import { type FieldSpec, fieldsOf, type KindSpec, maxLengthOf, SCALE_DEFAULTS } from '../../model/kinds.ts';
+import {
+  type FieldSpec,
+  fieldsOf,
+  JSON_KINDS,
+  type JsonKind,
+  type KindSpec,
+  maxLengthOf,
+  SCALE_DEFAULTS,
+} from '../../model/kinds.ts';
 import { columnType, derivedColumns, ident, lit } from './schema.ts';
 
 /** How to read each field from the source relation. */
@@ -29,16 +37,15 @@ export interface SourceAdapter {
 const OFFSET_RE = String.raw`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s?(Z|z|[+-]\d{2}(:?\d{2})?)`;
 const LOCAL_RE = String.raw`\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?`;
 
-const JSON_TYPES: Record<FieldSpec['type'], string[]> = {
+/** DuckDB's `json_type` names for the JSON kinds the model accepts. */
+const DUCKDB_JSON_TYPES: Record<JsonKind, string[]> = {
   string: ['VARCHAR'],
-  text: ['VARCHAR'],
-  integer: ['BIGINT', 'UBIGINT', 'DOUBLE'],
   number: ['BIGINT', 'UBIGINT', 'DOUBLE'],
   boolean: ['BOOLEAN'],
-  timestamp: ['VARCHAR'],
-  json: ['OBJECT', 'ARRAY'],
-  list: ['ARRAY', 'VARCHAR'],
+  object: ['OBJECT'],
+  array: ['ARRAY'],
 };
+const jsonTypes = (field: FieldSpec) => JSON_KINDS[field.type].flatMap((k) => DUCKDB_JSON_TYPES[k]);
 
 const err = (field: string, code: ErrorCode) => `{'field': ${lit(field)}, 'code': ${lit(code)}}`;
 
@@ -73,7 +80,7 @@ function fieldCheck(field: FieldSpec, r: string, t: string | null, c: string): s
   else whens.push(`WHEN ${r} IS NULL THEN NULL`);
   if (t)
     whens.push(
-      `WHEN ${t} NOT IN (${JSON_TYPES[field.type].map(lit).join(', ')}) THEN ${err(name, 'RECORD_WRONG_TYPE')}`,
+      `WHEN ${t} NOT IN (${jsonTypes(field).map(lit).join(', ')}) THEN ${err(name, 'RECORD_WRONG_TYPE')}`,
     );
   if (field.type === 'timestamp') whens.push(`WHEN ${c} IS NULL THEN ${err(name, 'RECORD_BAD_TIMESTAMP')}`);
   else if (field.type !== 'string' && field.type !== 'text')
@@ -188,8 +195,10 @@ function storedValue(spec: KindSpec, field: FieldSpec): string {
 }
 
 /**
- * The staging query: one row per source row with `idx`, `errs` and every stored column, plus
- * `_key` (hash of project and id) and `_hash` (hash of the content, `updatedAt` excluded).
+ * The staging query: one row per source row with `idx`, `errs` (NULL when the row is valid, else the
+ * list of problems) and every stored column, plus
+ * `_key` (hash of project and id) and, for states, `_hash` (hash of the content; facts are compared
+ * by id alone).
  * Parameters: `$project`, `$currency`, `$rates` (JSON text), `$tz` (or NULL).
  */
 export function stagingQuery(spec: KindSpec, src: SourceAdapter): string {
@@ -224,18 +233,19 @@ WITH typed AS (
   FROM ${src.from}
 ), helped AS (
   SELECT *, ${['true AS _ok', ...helperColumns(spec)].join(', ')} FROM typed
+), checked AS (
+  SELECT *, ${checks.map((c, i) => `${c} AS chk_${i}`).join(',\n    ')} FROM helped
 )
 SELECT idx,
-  ${src.malformed ? `CASE WHEN malformed_row THEN [{'field': NULL::VARCHAR, 'code': 'RECORD_MALFORMED_LINE'}] ELSE ` : ''}list_filter([${checks.join(',\n    ')}], e -> e IS NOT NULL)${src.malformed ? ' END' : ''} AS errs,
+  CASE ${src.malformed ? `WHEN malformed_row THEN [{'field': NULL::VARCHAR, 'code': 'RECORD_MALFORMED_LINE'}]` : ''}
+    WHEN ${checks.map((_, i) => `chk_${i} IS NULL`).join(' AND ')} THEN NULL
+    ELSE list_filter([${checks.map((_, i) => `chk_${i}`).join(', ')}], e -> e IS NOT NULL) END AS errs,
   $project AS project_id,
   md5_number_lower($project || '/' || c_id) AS _key,
-  ${contentHash(spec, col)} AS _hash,
+  ${spec.lifecycle === 'state' ? contentHash(spec, col) : '0::UBIGINT'} AS _hash,
   ${[...stored, ...derived].join(',\n  ')}
-FROM helped`;
+FROM checked`;
 }
-
-/** A batch bound as `$recs` (JSON array text) with positions `$idxs`. */
-const JSON_BATCH = `(SELECT unnest(from_json($idxs, '["BIGINT"]')) AS idx, unnest(from_json($recs, '["JSON"]')) AS rec)`;
 
 /**
  * An NDJSON file read line by line as text, so that a malformed line rejects only that record
@@ -258,8 +268,8 @@ export function contentHash(spec: KindSpec, ref: (field: FieldSpec) => string): 
   return `md5_number_lower(to_json(struct_pack(${hashed.map((fl) => `${ident(fl.column)} := ${ref(fl)}`).join(', ')}))::VARCHAR)`;
 }
 
-/** Adapter for a batch of JSON records bound as `$recs` (JSON array text) with positions `$idxs`. */
-export function jsonAdapter(spec: KindSpec, from = JSON_BATCH): SourceAdapter {
+/** Adapter for JSON records in column `rec` of `from` (an NDJSON file), with JSON type checks in SQL. */
+export function jsonAdapter(spec: KindSpec, from: string): SourceAdapter {
   const known = ['type', ...fieldsOf(spec).map((fl) => fl.name)];
   const traitFallback = spec.kind === 'customer';
   const path = (fl: FieldSpec) => lit(`$.${fl.name}`);
@@ -270,7 +280,7 @@ export function jsonAdapter(spec: KindSpec, from = JSON_BATCH): SourceAdapter {
     !['id', 'customerId', 'anonymousId', 'accountId'].includes(fl.name);
   return {
     from,
-    malformed: from === JSON_BATCH ? undefined : 'malformed',
+    malformed: 'malformed',
     raw: (fl) =>
       isTrait(fl)
         ? `nullif(coalesce(json_extract_string(rec, ${path(fl)}), json_extract_string(rec, ${tpath(fl)})), '')`
