@@ -15,8 +15,18 @@ import { contentHash } from './validate-sql.ts';
  */
 export const REQUEST_STRIDE = 10_000_000;
 
-/** Valid rows of the staging table `stg`. */
-const V = '(SELECT * EXCLUDE (errs) FROM stg WHERE errs IS NULL)';
+/**
+ * The staging table `stg` with its row numbers. A batch from the API carries `idx`; a file is staged
+ * in file order, so its row id is the position (no window function over millions of rows).
+ */
+export function staged(positional: boolean): string {
+  return positional ? '(SELECT rowid AS idx, * FROM stg)' : 'stg';
+}
+
+/** Valid rows of the staging table. */
+function valid(positional: boolean): string {
+  return `(SELECT * EXCLUDE (errs) FROM ${staged(positional)} WHERE errs IS NULL)`;
+}
 
 /**
  * Patch mode (Segment `identify`/`group`): fields absent from the incoming record keep their stored
@@ -39,24 +49,28 @@ export function patchRows(spec: KindSpec): string[] {
 }
 
 /**
- * One decision per valid row — `action` (accept, duplicate, outdated), `write`, `replaced` — against
- * the stored rows that share an id with the batch (found by the 64-bit key first, then exact id).
+ * Decisions, in temp table `act`. States: one row per valid row — `action` (accept, duplicate,
+ * outdated), `write`, `replaced` — against the stored rows sharing an id (found by the 64-bit key
+ * first, then exact id). Facts: only the duplicates (the same id earlier in the batch, or stored), so
+ * that a large import of new facts carries no per-row decision at all.
  */
-export function decisions(spec: KindSpec): string {
+export function decisions(spec: KindSpec, positional: boolean): string {
+  const V = valid(positional);
   const state = spec.lifecycle === 'state';
-  const ex = `ex AS (
-      SELECT t.id, t._hash${state ? ', t.updated_at' : ''} FROM ${ident(spec.table)} t
-      WHERE t._key IN (SELECT _key FROM ${V}) AND t.project_id = $project AND t.id IN (SELECT id FROM ${V}))`;
+  const stored = `SELECT t.id, t._hash${state ? ', t.updated_at' : ''} FROM ${ident(spec.table)} t
+      WHERE t._key IN (SELECT _key FROM ${V}) AND t.project_id = $project AND t.id IN (SELECT id FROM ${V})`;
   if (!state)
     return `CREATE OR REPLACE TEMP TABLE act AS
-      WITH ${ex}
-      SELECT v.idx,
-        CASE WHEN row_number() OVER (PARTITION BY v.id ORDER BY v.idx) > 1 OR ex.id IS NOT NULL
-          THEN 'duplicate' ELSE 'accept' END AS action,
-        action = 'accept' AS write, false AS replaced, NULL::TIMESTAMPTZ AS eff
-      FROM ${V} v LEFT JOIN ex ON ex.id = v.id`;
+      WITH again AS (SELECT id FROM ${V} GROUP BY id HAVING count(*) > 1)
+      SELECT idx, 'duplicate' AS action, false AS write, false AS replaced FROM (
+        SELECT idx FROM (
+          SELECT idx, row_number() OVER (PARTITION BY id ORDER BY idx) AS rn FROM ${V} WHERE id IN (SELECT id FROM again)
+        ) WHERE rn > 1
+        UNION
+        SELECT idx FROM ${V} WHERE id IN (SELECT id FROM (${stored}))
+      )`;
   return `CREATE OR REPLACE TEMP TABLE act AS
-    WITH ${ex}, w AS (
+    WITH ex AS (${stored}), w AS (
       SELECT v.idx, v.id, v._hash, coalesce(v.updated_at, $now::TIMESTAMPTZ) AS eff,
         row_number() OVER (PARTITION BY v.id, v._hash ORDER BY v.idx) AS same_rank,
         row_number() OVER (PARTITION BY v.id ORDER BY coalesce(v.updated_at, $now::TIMESTAMPTZ) DESC, v.idx DESC) AS win_rank,
@@ -72,14 +86,16 @@ export function decisions(spec: KindSpec): string {
 }
 
 /** Deletes the stored versions that the batch replaces (states only). */
-export function deleteReplaced(spec: KindSpec): string {
+export function deleteReplaced(spec: KindSpec, positional: boolean): string {
+  const V = valid(positional);
   const replaced = `(SELECT v._key, v.id FROM ${V} v JOIN act USING (idx) WHERE act.replaced)`;
   return `DELETE FROM ${ident(spec.table)} WHERE project_id = $project
     AND _key IN (SELECT _key FROM ${replaced}) AND id IN (SELECT id FROM ${replaced})`;
 }
 
 /** Inserts the rows to write, resolving anonymous ids already aliased to a customer. */
-export function insertRows(spec: KindSpec): string {
+export function insertRows(spec: KindSpec, positional: boolean): string {
+  const V = valid(positional);
   const person = spec.person;
   const state = spec.lifecycle === 'state';
   const exclude = ['idx', ...(person ? ['customer_id'] : []), ...(state ? ['updated_at'] : [])];
@@ -89,25 +105,30 @@ export function insertRows(spec: KindSpec): string {
     ...(state ? ['act.eff AS updated_at'] : []),
     '$now::TIMESTAMPTZ AS _ingested_at',
   ];
+  const from = state ? `${V} v JOIN act USING (idx)` : `${V} v`;
+  const where = state ? 'act.write' : 'v.idx NOT IN (SELECT idx FROM act)';
   return `INSERT INTO ${ident(spec.table)} BY NAME
-    SELECT ${cols.join(', ')} FROM ${V} v JOIN act USING (idx)
+    SELECT ${cols.join(', ')} FROM ${from}
     ${person ? 'LEFT JOIN identities i ON i.project_id = $project AND i.anonymous_id = v.anonymous_id' : ''}
-    WHERE act.write`;
+    WHERE ${where}`;
 }
 
-/** Outcome counts per request (rejected ones from `stg`, the rest from `act`). */
-export const COUNTS = `SELECT req, sum(accepted) AS accepted, sum(updated) AS updated, sum(duplicates) AS duplicates,
-    sum(outdated) AS outdated, sum(rejected) AS rejected
-  FROM (
-    SELECT idx // ${REQUEST_STRIDE} AS req, (action = 'accept')::INT AS accepted, replaced::INT AS updated,
-      (action = 'duplicate')::INT AS duplicates, (action = 'outdated')::INT AS outdated, 0 AS rejected FROM act
-    UNION ALL
-    SELECT idx // ${REQUEST_STRIDE}, 0, 0, 0, 0, 1 FROM stg WHERE errs IS NOT NULL
-  ) GROUP BY req`;
+/** Outcome counts per request: valid and rejected rows from `stg`, the exceptions from `act`. */
+export function counts(positional: boolean): string {
+  const req = positional ? '0' : `idx // ${REQUEST_STRIDE}`;
+  return `SELECT req, sum(valid) - sum(duplicates) - sum(outdated) AS accepted, sum(updated) AS updated,
+      sum(duplicates) AS duplicates, sum(outdated) AS outdated, sum(rejected) AS rejected
+    FROM (
+      SELECT ${req} AS req, (errs IS NULL)::INT AS valid, (errs IS NOT NULL)::INT AS rejected,
+        0 AS duplicates, 0 AS outdated, 0 AS updated FROM ${staged(positional)}
+      UNION ALL
+      SELECT ${req}, 0, 0, (action = 'duplicate')::INT, (action = 'outdated')::INT, replaced::INT FROM act
+    ) GROUP BY req`;
+}
 
 /** The first `$limit` problems, in order of position. */
-export const REJECTED = `SELECT idx, e.field AS field, e.code AS code
-  FROM (SELECT idx, unnest(errs) AS e FROM stg WHERE errs IS NOT NULL) ORDER BY idx LIMIT $limit`;
+export const rejected = (positional: boolean) => `SELECT idx, e.field AS field, e.code AS code
+  FROM (SELECT idx, unnest(errs) AS e FROM ${staged(positional)} WHERE errs IS NOT NULL) ORDER BY idx LIMIT $limit`;
 
 /** Temporary tables of a staging round, dropped after large imports to give the memory back. */
 export const DROP_TEMP = ['stg', 'act'].map((t) => `DROP TABLE IF EXISTS ${t}`);

@@ -133,7 +133,12 @@ export class DuckDbStore implements Store {
 
   /** Runs `fn` on the writer connection inside a transaction, after every earlier write. */
   private write<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => this.transaction(fn));
+    return this.exclusive(() => this.transaction(fn));
+  }
+
+  /** Runs `fn` with the writer connection to itself, after every earlier write (no transaction). */
+  private exclusive<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => fn(this.writer));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -299,8 +304,9 @@ export class DuckDbStore implements Store {
         const names = fieldsOf(spec).map((f) => f.name);
         const table = await this.loadRaw(conn, kind, names, parts);
         const params = { ...this.baseParams(project), tz: null };
-        const adapter = fileAdapter(spec, table, names, {});
-        const perRequest = await this.applyStaging(conn, kind, adapter, params, {
+        const adapter = fileAdapter(spec, table, names, {}, false);
+        await this.stage(conn, kind, adapter, params);
+        const perRequest = await this.mergeStaged(conn, kind, adapter, params, {
           rejectedLimit: Number.MAX_SAFE_INTEGER,
           patch: opts.patch?.has(kind) ?? false,
         });
@@ -356,10 +362,19 @@ export class DuckDbStore implements Store {
     const params = { ...this.baseParams(project), path: spec.path, tz: spec.timezone ?? null };
     progress?.(0);
     const options = { rejectedLimit: spec.rejectedLimit ?? 1000, patch: false };
-    const result = await this.write(async (conn) => {
-      const outcome = await this.applyStaging(conn, spec.kind, adapter, params, options, progress);
-      for (const sql of merge.DROP_TEMP) await conn.run(sql);
-      return outcome.get(0) ?? emptyResult();
+    // Staging is temporary and connection-local, so it runs before the transaction: its row ids
+    // then start at 0 and are the file positions.
+    const result = await this.exclusive(async (conn) => {
+      try {
+        await this.stage(conn, spec.kind, adapter, params);
+        progress?.(50);
+        const outcome = await this.transaction((c) =>
+          this.mergeStaged(c, spec.kind, adapter, params, options),
+        );
+        return outcome.get(0) ?? emptyResult();
+      } finally {
+        for (const sql of merge.DROP_TEMP) await conn.run(sql);
+      }
     });
     progress?.(100);
     return result;
@@ -377,17 +392,13 @@ export class DuckDbStore implements Store {
       return jsonAdapter(kindSpec, NDJSON_FILE);
     }
     const from =
-      spec.format === 'csv'
-        ? `(SELECT row_number() OVER () - 1 AS idx, * FROM read_csv($path, header = true, all_varchar = true))`
-        : `(SELECT file_row_number AS idx, * FROM read_parquet($path, file_row_number = true))`;
+      spec.format === 'csv' ? `read_csv($path, header = true, all_varchar = true)` : `read_parquet($path)`;
     const described = await this.rows(`DESCRIBE SELECT * FROM ${from}`, { path: spec.path }).catch(
       (e: Error) => {
         throw new PolsoError('POLSO_BAD_OPTION', `Cannot read ${spec.path} as ${spec.format}: ${e.message}`);
       },
     );
-    const columns = described
-      .map((r) => String(r.column_name))
-      .filter((c) => c !== 'idx' && c !== 'file_row_number');
+    const columns = described.map((r) => String(r.column_name));
     const bad = unusableColumns(kindSpec, columns, spec.mapping);
     if (bad.length > 0)
       throw new PolsoError(
@@ -417,25 +428,30 @@ export class DuckDbStore implements Store {
    * Stages, validates and merges one kind's rows inside the caller's transaction; returns the
    * outcome of each request (`idx // REQUEST_STRIDE`) with positions relative to it.
    */
-  private async applyStaging(
+  private async stage(conn: DuckDBConnection, kind: RecordKind, adapter: SourceAdapter, params: Params) {
+    const sql = `CREATE OR REPLACE TEMP TABLE stg AS ${stagingQuery(KINDS[kind], adapter)}`;
+    await conn.run(sql, bindUsed(sql, params));
+  }
+
+  /**
+   * Merges the staging table inside the caller's transaction; returns the outcome of each request
+   * (`idx // REQUEST_STRIDE`, or the only one of a file) with positions relative to it.
+   */
+  private async mergeStaged(
     conn: DuckDBConnection,
     kind: RecordKind,
     adapter: SourceAdapter,
     params: Params,
     { rejectedLimit, patch }: { rejectedLimit: number; patch: boolean },
-    progress?: ProgressFn,
   ): Promise<Map<number, IngestResult>> {
     const spec = KINDS[kind];
     const run = async (sql: string) => conn.run(sql, bindUsed(sql, { ...params, limit: rejectedLimit }));
-    await run(`CREATE OR REPLACE TEMP TABLE stg AS ${stagingQuery(spec, adapter)}`);
-    progress?.(50);
     if (patch) for (const sql of merge.patchRows(spec)) await run(sql);
-    await run(merge.decisions(spec));
-    progress?.(70);
-    if (spec.lifecycle === 'state') await run(merge.deleteReplaced(spec));
-    await run(merge.insertRows(spec));
+    await run(merge.decisions(spec, adapter.positional));
+    if (spec.lifecycle === 'state') await run(merge.deleteReplaced(spec, adapter.positional));
+    await run(merge.insertRows(spec, adapter.positional));
     const out = new Map<number, IngestResult>();
-    for (const row of await this.rows(merge.COUNTS, {}, conn)) {
+    for (const row of await this.rows(merge.counts(adapter.positional), {}, conn)) {
       out.set(Number(row.req), {
         accepted: Number(row.accepted),
         updated: Number(row.updated),
@@ -445,15 +461,20 @@ export class DuckDbStore implements Store {
         rejectedCount: Number(row.rejected),
       });
     }
-    const rejected = await this.rows(merge.REJECTED, { limit: rejectedLimit }, conn);
+    const rejected = await this.rows(merge.rejected(adapter.positional), { limit: rejectedLimit }, conn);
     for (const r of rejected) {
       const idx = Number(r.idx);
       const field = r.field === null ? null : String(r.field);
       const code = String(r.code) as RecordError['code'];
       out
-        .get(Math.floor(idx / merge.REQUEST_STRIDE))
+        .get(adapter.positional ? 0 : Math.floor(idx / merge.REQUEST_STRIDE))
         ?.rejected.push(
-          recordError(idx % merge.REQUEST_STRIDE, field, code, describeProblem(kind, field, code)),
+          recordError(
+            adapter.positional ? idx : idx % merge.REQUEST_STRIDE,
+            field,
+            code,
+            describeProblem(kind, field, code),
+          ),
         );
     }
     return out;

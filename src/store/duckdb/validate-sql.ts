@@ -20,8 +20,10 @@ import { columnType, derivedColumns, ident, lit } from './schema.ts';
 
 /** How to read each field from the source relation. */
 export interface SourceAdapter {
-  /** FROM clause producing `idx` (0-based position) and whatever `raw`/`json` read. */
+  /** FROM clause producing whatever `raw`/`json` read, and `idx` unless `positional`. */
   from: string;
+  /** True when rows come in source order without `idx`: the staging table's row id is the position. */
+  positional: boolean;
   /** VARCHAR expression of the field, NULL when absent or empty. */
   raw(field: FieldSpec): string;
   /** JSON type of the field (`VARCHAR`, `BIGINT`, …) when the source is typed JSON, else null. */
@@ -229,14 +231,14 @@ export function stagingQuery(spec: KindSpec, src: SourceAdapter): string {
   );
   return `
 WITH typed AS (
-  SELECT idx, ${[...inner, ...types.filter((t): t is string => t !== null), ...(src.unknownKeys ? [`${src.unknownKeys} AS unknown_keys`] : []), ...(src.malformed ? [`${src.malformed} AS malformed_row`] : [])].join(',\n    ')}
+  SELECT ${src.positional ? '' : 'idx, '}${[...inner, ...types.filter((t): t is string => t !== null), ...(src.unknownKeys ? [`${src.unknownKeys} AS unknown_keys`] : []), ...(src.malformed ? [`${src.malformed} AS malformed_row`] : [])].join(',\n    ')}
   FROM ${src.from}
 ), helped AS (
   SELECT *, ${['true AS _ok', ...helperColumns(spec)].join(', ')} FROM typed
 ), checked AS (
   SELECT *, ${checks.map((c, i) => `${c} AS chk_${i}`).join(',\n    ')} FROM helped
 )
-SELECT idx,
+SELECT ${src.positional ? '' : 'idx,'}
   CASE ${src.malformed ? `WHEN malformed_row THEN [{'field': NULL::VARCHAR, 'code': 'RECORD_MALFORMED_LINE'}]` : ''}
     WHEN ${checks.map((_, i) => `chk_${i} IS NULL`).join(' AND ')} THEN NULL
     ELSE list_filter([${checks.map((_, i) => `chk_${i}`).join(', ')}], e -> e IS NOT NULL) END AS errs,
@@ -251,7 +253,7 @@ FROM checked`;
  * An NDJSON file read line by line as text, so that a malformed line rejects only that record
  * (`rec` is NULL there). JSON text cannot contain a raw U+0001, so no line is split.
  */
-export const NDJSON_FILE = `(SELECT row_number() OVER () - 1 AS idx, CASE WHEN json_valid(line) THEN line::JSON END AS rec,
+export const NDJSON_FILE = `(SELECT CASE WHEN json_valid(line) THEN line::JSON END AS rec,
     CASE WHEN json_valid(line) THEN json_type(line::JSON) <> 'OBJECT' ELSE true END AS malformed
   FROM read_csv($path, header = false, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '',
     auto_detect = false, strict_mode = false)
@@ -280,6 +282,7 @@ export function jsonAdapter(spec: KindSpec, from: string): SourceAdapter {
     !['id', 'customerId', 'anonymousId', 'accountId'].includes(fl.name);
   return {
     from,
+    positional: true,
     malformed: 'malformed',
     raw: (fl) =>
       isTrait(fl)
@@ -304,6 +307,7 @@ export function fileAdapter(
   relation: string,
   columns: string[],
   mapping: Record<string, string>,
+  positional = true,
 ): SourceAdapter {
   const fields = fieldsOf(spec);
   const byField = new Map<string, string>();
@@ -318,6 +322,7 @@ export function fileAdapter(
   const source = (fl: FieldSpec) => byField.get(fl.name);
   return {
     from: relation,
+    positional,
     raw: (fl) => {
       const c = source(fl);
       return c === undefined ? 'NULL::VARCHAR' : `nullif(CAST(${ident(c)} AS VARCHAR), '')`;
