@@ -366,11 +366,12 @@ export class DuckDbStore implements Store {
     // then start at 0 and are the file positions.
     const result = await this.exclusive(async (conn) => {
       try {
-        await this.stage(conn, spec.kind, adapter, params);
-        progress?.(50);
-        const outcome = await this.transaction((c) =>
-          this.mergeStaged(c, spec.kind, adapter, params, options),
-        );
+        await this.watch(conn, progress, 0, 60, () => this.stage(conn, spec.kind, adapter, params));
+        // Rows carry their positions, so the merge may write them in any order (in parallel).
+        await conn.run('SET preserve_insertion_order = false');
+        const outcome = await this.watch(conn, progress, 60, 100, () =>
+          this.transaction((c) => this.mergeStaged(c, spec.kind, adapter, params, options)),
+        ).finally(() => conn.run('SET preserve_insertion_order = true'));
         return outcome.get(0) ?? emptyResult();
       } finally {
         for (const sql of merge.DROP_TEMP) await conn.run(sql);
@@ -424,10 +425,28 @@ export class DuckDbStore implements Store {
     };
   }
 
-  /**
-   * Stages, validates and merges one kind's rows inside the caller's transaction; returns the
-   * outcome of each request (`idx // REQUEST_STRIDE`) with positions relative to it.
-   */
+  /** Reports DuckDB's progress of the running statement, scaled into [from, to], while `fn` runs. */
+  private async watch<T>(
+    conn: DuckDBConnection,
+    progress: ProgressFn | undefined,
+    from: number,
+    to: number,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    if (!progress) return fn();
+    const timer = setInterval(() => {
+      const pct = conn.progress.percentage;
+      if (pct >= 0) progress(Math.round(from + ((to - from) * pct) / 100));
+    }, 500);
+    try {
+      return await fn();
+    } finally {
+      clearInterval(timer);
+      progress(to);
+    }
+  }
+
+  /** Validates and types one kind's rows into the connection's staging table `stg`. */
   private async stage(conn: DuckDBConnection, kind: RecordKind, adapter: SourceAdapter, params: Params) {
     const sql = `CREATE OR REPLACE TEMP TABLE stg AS ${stagingQuery(KINDS[kind], adapter)}`;
     await conn.run(sql, bindUsed(sql, params));
