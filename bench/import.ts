@@ -29,7 +29,10 @@ try {
   const parquet = (p: string) => p.replace(/\.csv$/, '.parquet');
   if (formats.includes('parquet'))
     for (const f of files)
-      await conn.run(`COPY (SELECT * FROM read_csv($p, header = true, all_varchar = true)) TO '${parquet(f.path)}' (FORMAT parquet)`, { p: f.path });
+      await conn.run(
+        `COPY (SELECT * FROM read_csv($p, header = true, all_varchar = true)) TO '${parquet(f.path)}' (FORMAT parquet)`,
+        { p: f.path },
+      );
   conn.closeSync();
   tools.closeSync();
 
@@ -60,7 +63,12 @@ try {
     let accepted = 0;
     let rejected = 0;
     for (const f of files) {
-      const r = await importFile(store, { projectId: project.projectId, path: path(f.path), type: f.kind, format });
+      const r = await importFile(store, {
+        projectId: project.projectId,
+        path: path(f.path),
+        type: f.kind,
+        format,
+      });
       accepted += r.accepted;
       rejected += r.rejectedCount;
     }
@@ -74,7 +82,12 @@ try {
         records: demo.total,
         megabytes: Math.round(bytes / 1e6),
         generateSeconds: Math.round(generateSeconds * 10) / 10,
-        polso: { seconds: round(polsoSeconds), rowsPerSecond: Math.round(demo.total / polsoSeconds), accepted, rejected },
+        polso: {
+          seconds: round(polsoSeconds),
+          rowsPerSecond: Math.round(demo.total / polsoSeconds),
+          accepted,
+          rejected,
+        },
         duckdbBare: { seconds: round(bareSeconds), rowsPerSecond: Math.round(demo.total / bareSeconds) },
         ratio: round(bareSeconds / polsoSeconds),
         peakRssMb: peakRssMb(),

@@ -30,7 +30,17 @@ try {
   await generateDemo({ size: total, seed: 1, outDir: demoDir });
   const bodies: string[] = [];
   let pending: string[] = [];
-  for (const kind of ['customer', 'contact', 'survey_invitation', 'survey_response', 'order', 'subscription', 'event', 'social', 'task']) {
+  for (const kind of [
+    'customer',
+    'contact',
+    'survey_invitation',
+    'survey_response',
+    'order',
+    'subscription',
+    'event',
+    'social',
+    'task',
+  ]) {
     const lines = readFileSync(join(demoDir, `${kind}.csv`), 'utf8').split('\n');
     const header = lines[0]!.split(',');
     for (const line of lines.slice(1)) {
@@ -63,7 +73,8 @@ try {
       });
       const json = (await res.json()) as { accepted: number; rejected: unknown[] };
       latencies.push(performance.now() - t0);
-      if (res.status !== 200 || json.rejected.length > 0) throw new Error(`batch failed: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
+      if (res.status !== 200 || json.rejected.length > 0)
+        throw new Error(`batch failed: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
       accepted += json.accepted;
     }
   };
@@ -117,7 +128,12 @@ function csvToRecord(header: string[], line: string): Record<string, unknown> {
     const v = cells[i];
     if (v === undefined || v === '') return;
     if (h === 'traits' || h === 'properties' || h === 'items' || h === 'tags') rec[h] = JSON.parse(v);
-    else if (/^(score|amount|mrr|talkSeconds|holdSeconds|conferenceSeconds|wrapUpSeconds|waitSeconds|reopenCount|scaleMin|scaleMax|durationSeconds)$/.test(h)) rec[h] = Number(v);
+    else if (
+      /^(score|amount|mrr|talkSeconds|holdSeconds|conferenceSeconds|wrapUpSeconds|waitSeconds|reopenCount|scaleMin|scaleMax|durationSeconds)$/.test(
+        h,
+      )
+    )
+      rec[h] = Number(v);
     else if (h === 'abandoned' || h === 'success' || h === 'resolvedOnFirstContact') rec[h] = v === 'true';
     else rec[h] = v;
   });
@@ -133,7 +149,15 @@ async function runWrk(): Promise<void> {
   const seconds = arg('seconds', '30');
   const out = execFileSync(
     'wrk',
-    ['-t1', `-c${concurrency}`, `-d${seconds}s`, '--latency', '-s', join(import.meta.dirname, 'wrk-records.lua'), `${base}/api/v1/records`],
+    [
+      '-t1',
+      `-c${concurrency}`,
+      `-d${seconds}s`,
+      '--latency',
+      '-s',
+      join(import.meta.dirname, 'wrk-records.lua'),
+      `${base}/api/v1/records`,
+    ],
     { env: { ...process.env, WRITE_KEY: writeKey, BATCH: String(batchSize) }, encoding: 'utf8' },
   );
   const serverPeak = peakRssMb(child.pid!);

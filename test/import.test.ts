@@ -71,17 +71,30 @@ describe('polso import', () => {
 
   it('keeps the first of repeated facts in a file and applies changed states from a later file', async () => {
     const facts = join(files, 'dup-orders.csv');
-    writeFileSync(facts, 'id,timestamp,customerId,amount,currency\nd1,2026-03-01T10:00:00Z,c1,1,EUR\nd2,2026-03-01T10:00:00Z,c1,2,EUR\nd1,2026-03-01T10:00:00Z,c1,99,EUR\n');
+    writeFileSync(
+      facts,
+      'id,timestamp,customerId,amount,currency\nd1,2026-03-01T10:00:00Z,c1,1,EUR\nd2,2026-03-01T10:00:00Z,c1,2,EUR\nd1,2026-03-01T10:00:00Z,c1,99,EUR\n',
+    );
     const r = await importFile(env.store, { projectId: env.project.projectId, path: facts, type: 'order' });
     expect(r).toMatchObject({ accepted: 2, duplicates: 1 });
     const [d1] = await env.store.listRecords(env.project.projectId, 'order', { id: 'd1' });
     expect(d1?.amount).toBe(1);
     const first = join(files, 'subs-1.csv');
     const second = join(files, 'subs-2.csv');
-    writeFileSync(first, 'id,timestamp,customerId,plan,mrr,startedAt\ns1,2026-01-01T00:00:00Z,c1,pro,49,2026-01-01T00:00:00Z\n');
-    writeFileSync(second, 'id,timestamp,customerId,plan,mrr,startedAt,endedAt\ns1,2026-01-01T00:00:00Z,c1,pro,49,2026-01-01T00:00:00Z,2026-04-01T00:00:00Z\n');
+    writeFileSync(
+      first,
+      'id,timestamp,customerId,plan,mrr,startedAt\ns1,2026-01-01T00:00:00Z,c1,pro,49,2026-01-01T00:00:00Z\n',
+    );
+    writeFileSync(
+      second,
+      'id,timestamp,customerId,plan,mrr,startedAt,endedAt\ns1,2026-01-01T00:00:00Z,c1,pro,49,2026-01-01T00:00:00Z,2026-04-01T00:00:00Z\n',
+    );
     await importFile(env.store, { projectId: env.project.projectId, path: first, type: 'subscription' });
-    const upd = await importFile(env.store, { projectId: env.project.projectId, path: second, type: 'subscription' });
+    const upd = await importFile(env.store, {
+      projectId: env.project.projectId,
+      path: second,
+      type: 'subscription',
+    });
     expect(upd).toMatchObject({ accepted: 1, updated: 1 });
     const subs = await env.store.listRecords(env.project.projectId, 'subscription', { id: 's1' });
     expect(subs).toHaveLength(1);

@@ -88,7 +88,9 @@ describe('POST /api/v1/records', () => {
     expect(results.reduce((n, r) => n + r.body.accepted, 0)).toBe(9);
     expect(results.reduce((n, r) => n + r.body.duplicates, 0)).toBe(7);
     expect(results.every((r) => r.body.accepted + r.body.duplicates === 2)).toBe(true);
-    expect(await env.store.listRecords(env.project.projectId, 'order', { id: 'shared-order' })).toHaveLength(1);
+    expect(await env.store.listRecords(env.project.projectId, 'order', { id: 'shared-order' })).toHaveLength(
+      1,
+    );
   });
 
   it('stores the valid records of a mixed batch and reports each invalid one with index, field and code', async () => {

@@ -73,7 +73,7 @@ export function columnize(
       continue;
     }
     batch.index.push(index);
-    fields.forEach((f, i) => batch.columns[f.name]!.push(cells[i]!));
+    for (const [i, f] of fields.entries()) batch.columns[f.name]!.push(cells[i]!);
   }
   return { batch, rejected };
 }

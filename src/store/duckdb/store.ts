@@ -25,7 +25,7 @@ import {
   type Store,
 } from '../store.ts';
 import * as merge from './merge-sql.ts';
-import { ident, lit, MIGRATIONS } from './schema.ts';
+import { ident, MIGRATIONS } from './schema.ts';
 import {
   fileAdapter,
   jsonAdapter,
@@ -312,7 +312,7 @@ export class DuckDbStore implements Store {
         });
         for (const [req, r] of perRequest) addResult(results[req]!, r);
       }
-      group.forEach((p, i) => outcomes.set(p, results[i]!));
+      for (const [i, p] of group.entries()) outcomes.set(p, results[i]!);
     }
     return outcomes;
   }
