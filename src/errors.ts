@@ -17,6 +17,12 @@ export const ERRORS = {
   POLSO_ALL_REJECTED: { status: 422, message: 'Every record was rejected' },
   POLSO_INTERNAL: { status: 500, message: 'Internal error' },
   POLSO_UNAVAILABLE: { status: 503, message: 'The store is not ready' },
+  // Queries
+  POLSO_UNKNOWN_METRIC: { status: 400, message: 'Unknown metric' },
+  POLSO_UNKNOWN_DIMENSION: { status: 400, message: 'Unknown dimension' },
+  POLSO_DIMENSION_NOT_APPLICABLE: { status: 400, message: 'The dimension does not apply to the metric' },
+  POLSO_BAD_QUERY: { status: 400, message: 'The query is not valid' },
+  POLSO_BAD_PARAM: { status: 400, message: 'A metric parameter is not valid' },
   // CLI / configuration
   POLSO_STORE_LOCKED: { status: 409, message: 'The data directory is in use by another process' },
   POLSO_FILE_NOT_FOUND: { status: 400, message: 'File not found' },

@@ -11,6 +11,7 @@ import type { Store } from '../store/store.ts';
 import type { Clock } from '../util/clock.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { projectRoutes } from './routes/project.ts';
+import { queryRoutes } from './routes/query.ts';
 import { recordRoutes } from './routes/records.ts';
 import { segmentRoutes } from './routes/segment.ts';
 
@@ -92,6 +93,7 @@ export function createApp(options: AppOptions): FastifyInstance {
   recordRoutes(app, ctx);
   segmentRoutes(app, ctx);
   projectRoutes(app, ctx);
+  queryRoutes(app, ctx);
   adminRoutes(app, ctx);
   return app;
 }

@@ -4,6 +4,8 @@
  * {@link Store}; the DuckDB implementation lives in `store/duckdb/`, and a second engine implements the
  * same interface without touching the callers.
  */
+
+import type { SqlExecutor } from '../engine/run.ts';
 import type { RecordError } from '../errors.ts';
 import type { ColumnBatch } from '../ingest/columns.ts';
 import type { RecordKind } from '../model/kinds.ts';
@@ -84,7 +86,7 @@ export interface ImportSpec {
 /** Progress of a long operation, 0–100. */
 export type ProgressFn = (percent: number) => void;
 
-export interface Store {
+export interface Store extends SqlExecutor {
   /** Opens and migrates; resolves once writes can be acknowledged. */
   readonly ready: Promise<void>;
   createProject(name: string, config?: Partial<ProjectConfig>): Promise<Project>;

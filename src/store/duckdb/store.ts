@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { duckdbDialect } from '../../engine/dialects/duckdb.ts';
 import { PolsoError, type RecordError, recordError } from '../../errors.ts';
 import type { ColumnBatch } from '../../ingest/columns.ts';
 import { fieldsOf, KINDS, RECORD_KINDS, type RecordKind } from '../../model/kinds.ts';
@@ -571,6 +572,14 @@ export class DuckDbStore implements Store {
       },
     );
     return Number(row?.n ?? 0);
+  }
+
+  readonly dialect = duckdbDialect;
+
+  /** Runs a read query with bound parameters (the metric engine's queries). */
+  async select(sql: string, params: Record<string, string | number | boolean | null>) {
+    await this.ready;
+    return this.rows(sql, params as Params);
   }
 
   /** Runs a read-only SQL query (tests and benchmarks compare against hand-written SQL). */

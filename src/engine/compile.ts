@@ -1,0 +1,196 @@
+/**
+ * @module engine/compile
+ * Logical plan → SQL through a dialect. One aggregate query per metric (grouped by the requested
+ * dimensions and time bucket), and for durations a second query that fetches exactly the order
+ * statistics the quantiles and their intervals need. Values are bound, never spliced.
+ */
+import type { Expr } from '../metrics/expr.ts';
+import type { MetricDefinition } from '../metrics/types.ts';
+import { KINDS } from '../model/kinds.ts';
+import type { Dialect } from './dialect.ts';
+import type { MetricPlan, QueryPlan } from './plan.ts';
+
+/** Collects bound values under generated names. */
+export class Binder {
+  readonly values: Record<string, string | number | boolean | null> = {};
+  private next = 0;
+  constructor(private readonly dialect: Dialect) {}
+  bind(value: string | number | boolean | null, hint = 'v'): string {
+    const name = `${hint}_${this.next++}`;
+    this.values[name] = value;
+    return this.dialect.param(name);
+  }
+}
+
+/** Compiles an expression over the source alias `s`. */
+export function compileExpr(e: Expr, d: Dialect, b: Binder, metric: MetricPlan): string {
+  const c = (x: Expr) => compileExpr(x, d, b, metric);
+  switch (e.kind) {
+    case 'col':
+      return `s.${d.ident(e.name)}`;
+    case 'param': {
+      const value = metric.params[e.name];
+      if (value === undefined) throw new Error(`metric ${metric.def.id}: no parameter ${e.name}`);
+      return b.bind(value, 'p');
+    }
+    case 'lit':
+      if (typeof e.value === 'boolean') return d.bool(e.value);
+      return b.bind(e.value, 'l');
+    case 'op':
+      return `(${c(e.left)} ${e.op} ${c(e.right)})`;
+    case 'all':
+      return e.args.length === 0 ? d.bool(true) : `(${e.args.map(c).join(' AND ')})`;
+    case 'any':
+      return e.args.length === 0 ? d.bool(false) : `(${e.args.map(c).join(' OR ')})`;
+    case 'not':
+      return `(NOT ${c(e.arg)})`;
+    case 'isNull':
+      return `(${c(e.arg)} IS NULL)`;
+    case 'notNull':
+      return `(${c(e.arg)} IS NOT NULL)`;
+    case 'in':
+      return `(${c(e.arg)} IN (${e.values.map(c).join(', ')}))`;
+    case 'coalesce':
+      return `coalesce(${e.args.map(c).join(', ')})`;
+    case 'secondsBetween':
+      return d.secondsBetween(c(e.from), c(e.to));
+    case 'case':
+      return `(CASE ${e.when.map(([w, t]) => `WHEN ${c(w)} THEN ${c(t)}`).join(' ')} ELSE ${c(e.else)} END)`;
+    case 'addDays':
+      return d.addDays(c(e.arg), c(e.days));
+    case 'now':
+      return d.instant(b.bind(metric.now, 'now'));
+    case 'repeatContact': {
+      const days = c(e.days);
+      return `EXISTS (SELECT 1 FROM ${d.ident(KINDS.contact.table)} r
+        WHERE r.project_id = s.project_id AND r.customer_id = s.customer_id AND r.reason = s.reason
+          AND r.ts > s.ts AND r.ts <= ${d.addDays('s.ts', days)})`;
+    }
+  }
+}
+
+/** FROM … WHERE … shared by a metric's queries: scope, range, filters and the metric's own records. */
+function scope(plan: QueryPlan, m: MetricPlan, d: Dialect, b: Binder, range: { from: string; to: string }) {
+  const def = m.def;
+  const table = d.ident(KINDS[def.source].table);
+  const needsCustomer = [...plan.groupBy, ...Object.keys(plan.filters)].some(
+    (dim) => m.dimensions[dim] && 'customer' in m.dimensions[dim]!,
+  );
+  const join = needsCustomer
+    ? `LEFT JOIN ${d.ident(KINDS.customer.table)} c ON c.project_id = s.project_id AND c.id = s.customer_id`
+    : '';
+  const time = compileExpr(def.time, d, b, m);
+  const tz = b.bind(plan.timezone, 'tz');
+  const bound = (v: string) =>
+    plan.dateOnly ? d.localToInstant(b.bind(v, 'day'), tz) : d.instant(b.bind(v, 'at'));
+  const conditions = [
+    `s.project_id = ${b.bind(plan.projectId, 'project')}`,
+    `${time} >= ${bound(range.from)}`,
+    `${time} < ${bound(range.to)}`,
+    compileExpr(def.where, d, b, m),
+    ...Object.entries(plan.filters).map(
+      ([dim, values]) => `${dimensionSql(m, dim, d)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
+    ),
+  ];
+  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d)} AS d${i}`);
+  const period = plan.grain ? d.bucket(time, plan.grain, tz) : null;
+  return { from: `${table} s ${join}`, where: conditions.join('\n    AND '), dims, period, time };
+}
+
+export function dimensionSql(m: MetricPlan, dim: string, d: Dialect): string {
+  const source = m.dimensions[dim];
+  if (!source) throw new Error(`dimension ${dim} not planned for ${m.def.id}`);
+  return 'own' in source ? `s.${d.ident(source.own)}` : `c.${d.ident(source.customer)}`;
+}
+
+/** The aggregate query of one metric over one range. */
+export function aggregateSql(
+  plan: QueryPlan,
+  m: MetricPlan,
+  d: Dialect,
+  range: { from: string; to: string },
+) {
+  const b = new Binder(d);
+  const sc = scope(plan, m, d, b, range);
+  const measure = m.def.measure;
+  const e = (x: Expr) => compileExpr(x, d, b, m);
+  const aggregates: string[] = [];
+  switch (measure.type) {
+    case 'nps': {
+      const score = e(measure.score);
+      aggregates.push(
+        'count(*) AS n',
+        `${d.countIf(`${score} >= 9`)} AS promoters`,
+        `${d.countIf(`${score} <= 6`)} AS detractors`,
+      );
+      break;
+    }
+    case 'share': {
+      const pop = e(measure.population);
+      aggregates.push(`${d.countIf(pop)} AS n`, `${d.countIf(`${pop} AND ${e(measure.hit)}`)} AS k`);
+      break;
+    }
+    case 'mean':
+    case 'duration': {
+      const v = e(measure.value);
+      aggregates.push(`count(${v}) AS n`, `avg(${v}) AS mean`, `${d.varSamp(v)} AS variance`);
+      if (measure.type === 'mean')
+        for (const [name, part] of Object.entries(measure.parts ?? {}))
+          aggregates.push(`avg(${e(part)}) AS ${d.ident(`part_${name}`)}`);
+      break;
+    }
+    case 'count':
+      aggregates.push('count(*) AS n');
+      break;
+    case 'sum':
+      aggregates.push('count(*) AS n', `sum(${e(measure.value)}) AS total`);
+      break;
+  }
+  const keys = [...sc.dims, ...(sc.period ? [`${sc.period} AS period`] : [])];
+  const groupKeys = [...plan.groupBy.map((_, i) => `d${i}`), ...(sc.period ? ['period'] : [])];
+  const sql = `SELECT ${[...keys, ...aggregates].join(',\n  ')}
+  FROM ${sc.from}
+  WHERE ${sc.where}
+  ${groupKeys.length > 0 ? `GROUP BY ${groupKeys.join(', ')}` : ''}`;
+  return { sql, params: b.values };
+}
+
+/**
+ * The order statistics of a duration metric at the ranks asked for (per group size n), from a
+ * window over the values of each group. `ranks` is bound as JSON rows `{n, r}`.
+ */
+export function orderStatisticsSql(
+  plan: QueryPlan,
+  m: MetricPlan,
+  d: Dialect,
+  range: { from: string; to: string },
+  ranks: { n: number; r: number }[],
+) {
+  const b = new Binder(d);
+  const sc = scope(plan, m, d, b, range);
+  if (m.def.measure.type !== 'duration') throw new Error('order statistics need a duration metric');
+  const v = compileExpr(m.def.measure.value, d, b, m);
+  const keys = [...sc.dims, ...(sc.period ? [`${sc.period} AS period`] : [])];
+  const part = [...plan.groupBy.map((_, i) => `d${i}`), ...(sc.period ? ['period'] : [])];
+  const over = part.length > 0 ? `PARTITION BY ${part.join(', ')}` : '';
+  const ranksParam = b.bind(JSON.stringify(ranks), 'ranks');
+  const sql = `SELECT ${[...part.map((k) => `x.${k}`), 'x.rn', 'x.v'].join(', ')} FROM (
+    SELECT *, row_number() OVER (${over} ORDER BY v) AS rn, count(*) OVER (${over}) AS cnt FROM (
+      SELECT ${[...keys, `${v} AS v`].join(', ')} FROM ${sc.from} WHERE ${sc.where} AND ${v} IS NOT NULL
+    ) g
+  ) x JOIN ${d.jsonRows(ranksParam, ['n', 'r'])} q ON q.n = x.cnt AND q.r = x.rn`;
+  return { sql, params: b.values };
+}
+
+/** Every bucket start of the plan's grain in the range, as a query (or null without grain). */
+export function bucketsSql(plan: QueryPlan, d: Dialect, range: { from: string; to: string }) {
+  if (!plan.grain) return null;
+  const b = new Binder(d);
+  const tz = b.bind(plan.timezone, 'tz');
+  const bound = (v: string) =>
+    plan.dateOnly ? d.localToInstant(b.bind(v, 'day'), tz) : d.instant(b.bind(v, 'at'));
+  const sql = `SELECT period FROM ${d.bucketSeries(bound(range.from), bound(range.to), plan.grain, tz)} ORDER BY period`;
+  return { sql, params: b.values };
+}
+
+export type { MetricDefinition };

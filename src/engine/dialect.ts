@@ -1,0 +1,37 @@
+/**
+ * @module engine/dialect
+ * What an engine must provide to run Polso's metric SQL: a small set of named hooks. Everything
+ * engine-specific — time buckets in a time zone, conditional counts, identifier quoting, placeholders,
+ * timestamp arithmetic — goes through these; the compiler writes only portable SQL around them.
+ */
+
+export type Grain = 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
+export const GRAINS: readonly Grain[] = ['hour', 'day', 'week', 'month', 'quarter', 'year'];
+
+export interface Dialect {
+  readonly name: string;
+  /** Quotes an identifier. */
+  ident(name: string): string;
+  /** The placeholder of a named bound parameter. */
+  param(name: string): string;
+  /** Start of the local `grain` bucket of instant `ts` in time zone `tz` (a parameter), as text 'YYYY-MM-DD HH:MM:SS'. Weeks start on Monday. */
+  bucket(ts: string, grain: Grain, tz: string): string;
+  /** The instant of local date-time `local` (text) in time zone `tz`. */
+  localToInstant(local: string, tz: string): string;
+  /** An instant given as ISO text with offset. */
+  instant(text: string): string;
+  /** Count of rows where `cond` holds. */
+  countIf(cond: string): string;
+  /** Seconds between two instants (may be fractional). */
+  secondsBetween(from: string, to: string): string;
+  /** Instant `ts` plus `days` days (a number expression). */
+  addDays(ts: string, days: string): string;
+  /** A boolean literal. */
+  bool(value: boolean): string;
+  /** Sample variance aggregate. */
+  varSamp(expr: string): string;
+  /** Every local bucket start (text, as `bucket`) of `grain` between two instants, as a relation with column `period`. */
+  bucketSeries(from: string, to: string, grain: Grain, tz: string): string;
+  /** A relation of integer rows bound as one JSON array parameter (`[{"n": 1, "r": 2}, …]`). */
+  jsonRows(param: string, columns: readonly string[]): string;
+}

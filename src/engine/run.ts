@@ -1,0 +1,296 @@
+/**
+ * @module engine/run
+ * Runs a query plan on an engine and assembles the answer: one row per dimension combination and
+ * time bucket (empty buckets included, as `{value: null, n: 0}`), each metric with its `n`, interval,
+ * small-sample flag, and — with `compare` — the previous value, the difference and its significance.
+ */
+import type { Measure } from '../metrics/types.ts';
+import { aggregateSql, bucketsSql, orderStatisticsSql } from './compile.ts';
+import type { Dialect } from './dialect.ts';
+import { comparisonRange, type MetricPlan, type QueryPlan } from './plan.ts';
+import {
+  type Interval,
+  npsInterval,
+  npsTest,
+  npsVariance,
+  quantileRanks,
+  round,
+  shareTest,
+  tInterval,
+  welchTest,
+  wilson,
+} from './stats.ts';
+
+/** What the engine needs from a store: its dialect and a way to run a read query. */
+export interface SqlExecutor {
+  readonly dialect: Dialect;
+  select(
+    sql: string,
+    params: Record<string, string | number | boolean | null>,
+  ): Promise<Record<string, unknown>[]>;
+}
+
+export interface Quantile {
+  value: number | null;
+  ci: Interval;
+}
+
+export interface MetricValue {
+  value: number | null;
+  n: number;
+  ci?: Interval;
+  small?: boolean;
+  [extra: string]: unknown;
+}
+
+export type ResultRow = Record<string, unknown>;
+
+export interface QueryResult {
+  rows: ResultRow[];
+  meta: {
+    from: string;
+    to: string;
+    timezone: string;
+    grain: string | null;
+    compare: { kind: string; from: string; to: string } | null;
+    params: Record<string, Record<string, number | string>>;
+  };
+}
+
+type Range = { from: string; to: string };
+type Cell = { agg: Record<string, unknown>; quantiles?: Record<string, Quantile> };
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const keyOf = (dims: unknown[], period: unknown) => JSON.stringify([...dims, period ?? null]);
+
+/** Runs one metric over one range: cells by dimension values and period. */
+async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, range: Range) {
+  const { sql, params } = aggregateSql(plan, m, exec.dialect, range);
+  const rows = await exec.select(sql, params);
+  const cells = new Map<string, Cell>();
+  const dimsOf = (r: Record<string, unknown>) => plan.groupBy.map((_, i) => r[`d${i}`] ?? null);
+  for (const r of rows) cells.set(keyOf(dimsOf(r), r.period), { agg: r });
+  if (m.def.measure.type === 'duration' && rows.length > 0) {
+    const wanted = new Map<
+      number,
+      Map<string, { point: number; lower: number | null; upper: number | null }>
+    >();
+    const ranks: { n: number; r: number }[] = [];
+    for (const r of rows) {
+      const n = num(r.n);
+      if (n === 0 || wanted.has(n)) continue;
+      const perQ = new Map(
+        (['median', 'p90'] as const).map((q) => [q, quantileRanks(n, q === 'median' ? 0.5 : 0.9)] as const),
+      );
+      wanted.set(n, perQ);
+      for (const q of perQ.values())
+        for (const rank of [q.point, q.lower, q.upper]) if (rank) ranks.push({ n, r: rank });
+    }
+    const unique = [...new Map(ranks.map((x) => [`${x.n}:${x.r}`, x])).values()];
+    const stats = orderStatisticsSql(plan, m, exec.dialect, range, unique);
+    const values = new Map<string, Map<number, number>>();
+    for (const r of await exec.select(stats.sql, stats.params)) {
+      const key = keyOf(dimsOf(r), r.period);
+      const byRank = values.get(key) ?? new Map<number, number>();
+      byRank.set(num(r.rn), Number(r.v));
+      values.set(key, byRank);
+    }
+    for (const [key, cell] of cells) {
+      const n = num(cell.agg.n);
+      const byRank = values.get(key);
+      const perQ = wanted.get(n);
+      if (!byRank || !perQ) continue;
+      const at = (rank: number | null) => (rank ? (byRank.get(rank) ?? null) : null);
+      cell.quantiles = {};
+      for (const [q, r] of perQ) {
+        const lo = at(r.lower);
+        const hi = at(r.upper);
+        cell.quantiles[q] = {
+          value: at(r.point),
+          ci: lo !== null && hi !== null ? [round(lo), round(hi)] : null,
+        };
+      }
+    }
+  }
+  return cells;
+}
+
+/** The value of a metric from its aggregates. */
+function valueOf(measure: Measure, cell: Cell | undefined, minSample: number): MetricValue {
+  const a = cell?.agg;
+  const n = num(a?.n);
+  const small = n < minSample;
+  switch (measure.type) {
+    case 'nps': {
+      if (n === 0) return { value: null, n: 0, ci: null, small, promoters: 0, passives: 0, detractors: 0 };
+      const p = num(a!.promoters);
+      const d = num(a!.detractors);
+      return {
+        value: round((100 * (p - d)) / n),
+        n,
+        ci: npsInterval(p, d, n),
+        small,
+        promoters: p,
+        passives: n - p - d,
+        detractors: d,
+        shares: {
+          promoters: round((100 * p) / n),
+          passives: round((100 * (n - p - d)) / n),
+          detractors: round((100 * d) / n),
+        },
+      };
+    }
+    case 'share': {
+      const k = num(a?.k);
+      return { value: n === 0 ? null : round((100 * k) / n), n, ci: wilson(k, n), small, hits: k };
+    }
+    case 'mean':
+    case 'duration': {
+      const mean = n === 0 ? null : round(Number(a!.mean));
+      const variance = a?.variance === null || a?.variance === undefined ? Number.NaN : Number(a.variance);
+      const out: MetricValue = {
+        value: mean,
+        n,
+        ci: mean === null ? null : tInterval(n, mean, variance),
+        small,
+      };
+      if (measure.type === 'duration') {
+        out.median = cell?.quantiles?.median ?? { value: null, ci: null };
+        out.p90 = cell?.quantiles?.p90 ?? { value: null, ci: null };
+      } else if (measure.parts) {
+        out.parts = Object.fromEntries(
+          Object.keys(measure.parts).map((name) => [
+            name,
+            n === 0 ? null : round(Number(a![`part_${name}`])),
+          ]),
+        );
+      }
+      return out;
+    }
+    case 'count':
+      return { value: n, n };
+    case 'sum':
+      return { value: n === 0 ? 0 : round(num(a!.total)), n };
+  }
+}
+
+/** Difference to the previous value and its significance (α = 0.05). */
+function compareValues(
+  measure: Measure,
+  cur: Cell | undefined,
+  prev: Cell | undefined,
+  current: MetricValue,
+  previous: MetricValue,
+) {
+  const delta =
+    current.value !== null && previous.value !== null ? round(current.value - previous.value) : null;
+  let p: number | null = null;
+  const a = cur?.agg;
+  const b = prev?.agg;
+  if (a && b && current.n > 0 && previous.n > 0) {
+    if (measure.type === 'share') p = shareTest(num(a.k), current.n, num(b.k), previous.n);
+    else if (measure.type === 'nps')
+      p = npsTest(
+        current.value!,
+        npsVariance(num(a.promoters), num(a.detractors), current.n),
+        previous.value!,
+        npsVariance(num(b.promoters), num(b.detractors), previous.n),
+      );
+    else if (measure.type === 'mean' || measure.type === 'duration')
+      p = welchTest(
+        current.n,
+        Number(a.mean),
+        Number(a.variance),
+        previous.n,
+        Number(b.mean),
+        Number(b.variance),
+      );
+  }
+  return {
+    previous: {
+      value: previous.value,
+      n: previous.n,
+      ...(previous.ci !== undefined ? { ci: previous.ci } : {}),
+    },
+    delta,
+    p,
+    significant: p === null ? null : p < 0.05,
+  };
+}
+
+/**
+ * Runs a plan.
+ * @example const result = await runQuery(store, planQuery(body, project, clock.now()));
+ */
+export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<QueryResult> {
+  const range = { from: plan.from, to: plan.to };
+  const prevRange = plan.compare ? comparisonRange(plan) : null;
+  const periodsOf = async (r: Range) => {
+    const q = bucketsSql(plan, exec.dialect, r);
+    return q ? (await exec.select(q.sql, q.params)).map((x) => String(x.period)) : [null];
+  };
+  const periods = await periodsOf(range);
+  const prevPeriods = prevRange ? await periodsOf(prevRange) : [];
+  const current = new Map<string, Map<string, Cell>>();
+  const previous = new Map<string, Map<string, Cell>>();
+  for (const m of plan.metrics) {
+    current.set(m.def.id, await runMetric(exec, plan, m, range));
+    if (prevRange) previous.set(m.def.id, await runMetric(exec, plan, m, prevRange));
+  }
+  // Every dimension combination seen by any metric, in a stable order.
+  const combos = new Map<string, unknown[]>();
+  if (plan.groupBy.length === 0) combos.set('[]', []);
+  for (const cells of current.values())
+    for (const key of cells.keys()) {
+      const dims = (JSON.parse(key) as unknown[]).slice(0, plan.groupBy.length);
+      combos.set(JSON.stringify(dims), dims);
+    }
+  const sortedCombos = [...combos.values()].sort((x, y) =>
+    JSON.stringify(x).localeCompare(JSON.stringify(y)),
+  );
+  const rows: ResultRow[] = [];
+  for (const dims of sortedCombos) {
+    for (const [i, period] of periods.entries()) {
+      const row: ResultRow = {};
+      plan.groupBy.forEach((dim, j) => {
+        row[dim] = dims[j] ?? null;
+      });
+      if (plan.grain) row.period = formatPeriod(period!, plan.grain);
+      for (const m of plan.metrics) {
+        const measure = m.def.measure;
+        const cell = current.get(m.def.id)!.get(keyOf(dims, period));
+        const value = valueOf(measure, cell, plan.minSample);
+        if (m.def.id === 'fcr') value.method = m.params.method;
+        if (prevRange) {
+          const prevPeriod = plan.grain ? prevPeriods[i] : null;
+          const prevCell =
+            prevPeriod === undefined ? undefined : previous.get(m.def.id)!.get(keyOf(dims, prevPeriod));
+          Object.assign(
+            value,
+            compareValues(measure, cell, prevCell, value, valueOf(measure, prevCell, plan.minSample)),
+          );
+        }
+        row[m.def.id] = value;
+      }
+      rows.push(row);
+    }
+  }
+  return {
+    rows,
+    meta: {
+      from: plan.from,
+      to: plan.to,
+      timezone: plan.timezone,
+      grain: plan.grain,
+      compare: prevRange && plan.compare ? { kind: plan.compare, ...prevRange } : null,
+      params: Object.fromEntries(
+        plan.metrics.filter((m) => m.def.params.length > 0).map((m) => [m.def.id, { ...m.params }]),
+      ),
+    },
+  };
+}
+
+/** '2026-03-01 00:00:00' → '2026-03-01' (or '2026-03-01T14:00' for hours). */
+function formatPeriod(period: string, grain: string): string {
+  return grain === 'hour' ? `${period.slice(0, 10)}T${period.slice(11, 16)}` : period.slice(0, 10);
+}

@@ -1,0 +1,61 @@
+/**
+ * @module metrics/types
+ * The shape of a metric definition. A definition is data: what it measures, over which records,
+ * placed in time by which column, with which parameters — and nothing about any engine.
+ */
+import type { RecordKind } from '../model/kinds.ts';
+import type { Expr } from './expr.ts';
+
+export interface Bilingual {
+  readonly it: string;
+  readonly en: string;
+}
+
+/**
+ * How the value is computed from the records in scope (`where`):
+ * - `nps`: % of `score` 9–10 minus % 0–6 over answered scores (−100…100);
+ * - `share`: % of the `population` rows that are `hit` (0–100, Wilson interval);
+ * - `mean`: mean of `value` (t interval); `duration` adds median and p90 (order-statistic intervals);
+ * - `count`: number of rows; `sum`: total of `value`.
+ */
+export type Measure =
+  | { readonly type: 'nps'; readonly score: Expr }
+  | { readonly type: 'share'; readonly population: Expr; readonly hit: Expr }
+  | { readonly type: 'mean'; readonly value: Expr; readonly parts?: Readonly<Record<string, Expr>> }
+  | { readonly type: 'duration'; readonly value: Expr }
+  | { readonly type: 'count' }
+  | { readonly type: 'sum'; readonly value: Expr };
+
+export interface ParamSpec {
+  readonly name: string;
+  readonly type: 'number' | 'enum';
+  readonly default: number | string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly values?: readonly string[];
+  readonly doc: Bilingual;
+}
+
+export type Unit = 'percent' | 'nps' | 'score' | 'seconds' | 'count' | 'points';
+
+export interface MetricDefinition {
+  readonly id: string;
+  readonly name: Bilingual;
+  readonly description: Bilingual;
+  /** The formula, as a reader would write it. */
+  readonly formula: string;
+  readonly unit: Unit;
+  readonly direction: 'higher_is_better' | 'lower_is_better' | 'neutral';
+  /** Record kind the metric is computed from. */
+  readonly source: RecordKind;
+  /** Column that places a record in a period (half-open range on it). */
+  readonly time: Expr;
+  /** Records in scope. */
+  readonly where: Expr;
+  readonly measure: Measure;
+  /** Fields of the source the metric reads (documentation, and a check against the model). */
+  readonly fields: readonly string[];
+  readonly params: readonly ParamSpec[];
+  /** Seed articles the metric comes from. */
+  readonly seeds: readonly string[];
+}

@@ -1,0 +1,34 @@
+/**
+ * @module server/routes/query
+ * `POST /api/v1/query` (secret key): metrics by dimensions and period, as JSON or CSV
+ * (`?format=csv`); `GET /api/v1/metrics`: the catalogue in Italian and English.
+ */
+import type { FastifyInstance } from 'fastify';
+import { toCsv } from '../../engine/export.ts';
+import { planQuery } from '../../engine/plan.ts';
+import { runQuery } from '../../engine/run.ts';
+import { PolsoError } from '../../errors.ts';
+import { catalogueView } from '../../metrics/view.ts';
+import { type AppContext, objectBody } from '../app.ts';
+import { authorize } from '../auth.ts';
+
+export function queryRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.post<{ Querystring: { format?: string } }>('/api/v1/query', async (req, reply) => {
+    const { project } = await authorize(req, ctx.keys, ['secret']);
+    const format = req.query.format ?? 'json';
+    if (format !== 'json' && format !== 'csv') throw new PolsoError('POLSO_BAD_QUERY', 'format: json or csv');
+    const plan = planQuery(objectBody(req.body), project, ctx.clock.now());
+    const result = await runQuery(ctx.store, plan);
+    if (format === 'csv')
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="polso-query.csv"')
+        .send(toCsv(plan, result));
+    return result;
+  });
+
+  app.get('/api/v1/metrics', async (req) => {
+    await authorize(req, ctx.keys, ['secret']);
+    return catalogueView();
+  });
+}

@@ -1,0 +1,317 @@
+/**
+ * The metric engine on hand-computed fixtures (the seeds' own formulas), time zones and bucket
+ * boundaries, intervals, comparison, errors, and CSV export — through `POST /api/v1/query`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../src/util/clock.ts';
+import { makeEnv, post, type TestEnv } from './helpers.ts';
+
+let env: TestEnv;
+const resp = (
+  id: string,
+  ts: string,
+  metric: string,
+  score: number | null,
+  extra: Record<string, unknown> = {},
+) => ({
+  type: 'survey_response',
+  id,
+  timestamp: ts,
+  customerId: `c-${id}`,
+  surveyId: 's',
+  questionId: metric,
+  metric,
+  ...(score === null ? {} : { score }),
+  ...extra,
+});
+const contact = (id: string, ts: string, extra: Record<string, unknown> = {}) => ({
+  type: 'contact',
+  id,
+  timestamp: ts,
+  customerId: 'c-x',
+  channel: 'voice',
+  ...extra,
+});
+
+async function query(body: Record<string, unknown>, format = '') {
+  const res = await env.app.inject({
+    method: 'POST',
+    url: `/api/v1/query${format}`,
+    headers: { authorization: `Bearer ${env.project.secretKey}`, 'content-type': 'application/json' },
+    payload: body,
+  });
+  return {
+    status: res.statusCode,
+    body: res.headers['content-type']?.includes('json') ? res.json() : res.body,
+  };
+}
+
+beforeAll(async () => {
+  env = await makeEnv({ clock: fixedClock('2026-06-01T00:00:00Z') });
+  const nps = (scores: (number | null)[], ts: string, channel: string, prefix: string) =>
+    scores.map((s, i) => resp(`${prefix}${i}`, ts, 'nps', s, { channel }));
+  const records = [
+    // January chat: P = 3 (10, 9, 10), D = 3 (6, 0, 3), passives 2 → NPS 0; one skipped answer.
+    ...nps([10, 9, 8, 7, 6, 0, 10, 3, null], '2026-01-15T10:00:00+01:00', 'chat', 'jc'),
+    // 00:30 in Rome on 1 January is still January there (23:30 UTC on 31 December).
+    resp('edge-jan', '2025-12-31T23:30:00Z', 'nps', 10, { channel: 'email' }),
+    // January email: P = 3, D = 1 → 50 (with the edge answer: 4 of 5 promoters… see below)
+    ...nps([9, 9, 5], '2026-01-20T12:00:00+01:00', 'email', 'je'),
+    // 00:30 in Rome on 1 February belongs to February.
+    resp('edge-feb', '2026-01-31T23:30:00Z', 'nps', 10, { channel: 'chat' }),
+    ...nps([10], '2026-02-10T12:00:00+01:00', 'chat', 'fc'),
+    // CSAT: 1–5 [5, 4, 3, 2, 1, 4] → 3 satisfied; 1–10 [8, 7] → 1 satisfied; 4 of 8 = 50%.
+    ...[5, 4, 3, 2, 1, 4].map((s, i) =>
+      resp(`cs5-${i}`, '2026-01-10T10:00:00Z', 'csat', s, { scaleMin: 1, scaleMax: 5 }),
+    ),
+    ...[8, 7].map((s, i) =>
+      resp(`cs10-${i}`, '2026-01-10T10:00:00Z', 'csat', s, { scaleMin: 1, scaleMax: 10 }),
+    ),
+    // CES: 7-pt ease [7, 5, 4, 1] → easy 2; 5-pt effort [1, 2, 3] → easy 2; 4 of 7.
+    ...[7, 5, 4, 1].map((s, i) =>
+      resp(`ce7-${i}`, '2026-01-10T10:00:00Z', 'ces', s, { scaleMin: 1, scaleMax: 7 }),
+    ),
+    ...[1, 2, 3].map((s, i) =>
+      resp(`ce5-${i}`, '2026-01-10T10:00:00Z', 'ces', s, {
+        scaleMin: 1,
+        scaleMax: 5,
+        direction: 'lower_is_easier',
+      }),
+    ),
+    // AHT: 300+60+0+40 = 400 and 100 → 250; the abandoned call is not handled.
+    contact('a1', '2026-01-05T10:00:00Z', {
+      talkSeconds: 300,
+      holdSeconds: 60,
+      conferenceSeconds: 0,
+      wrapUpSeconds: 40,
+      waitSeconds: 10,
+      reason: 'billing',
+    }),
+    contact('a2', '2026-01-05T11:00:00Z', {
+      talkSeconds: 100,
+      waitSeconds: 30,
+      reason: 'billing',
+      customerId: 'c-y',
+    }),
+    contact('a3', '2026-01-05T12:00:00Z', { abandoned: true, waitSeconds: 3, customerId: 'c-z' }),
+    contact('a4', '2026-01-05T13:00:00Z', { abandoned: true, waitSeconds: 40, customerId: 'c-z' }),
+    // FRT: 60, 120, 600 s (chat) → mean 260, median 120, p90 600.
+    contact('f1', '2026-01-06T10:00:00Z', {
+      channel: 'chat',
+      firstResponseAt: '2026-01-06T10:01:00Z',
+      customerId: 'c-f1',
+    }),
+    contact('f2', '2026-01-06T10:00:00Z', {
+      channel: 'chat',
+      firstResponseAt: '2026-01-06T10:02:00Z',
+      customerId: 'c-f2',
+    }),
+    contact('f3', '2026-01-06T10:00:00Z', {
+      channel: 'chat',
+      firstResponseAt: '2026-01-06T10:10:00Z',
+      customerId: 'c-f3',
+    }),
+    // Inferred FCR: c-r contacts twice about delivery within 7 days; c-s once.
+    contact('r1', '2026-01-10T10:00:00Z', {
+      channel: 'email',
+      customerId: 'c-r',
+      reason: 'delivery',
+      resolvedOnFirstContact: true,
+    }),
+    contact('r2', '2026-01-12T10:00:00Z', {
+      channel: 'email',
+      customerId: 'c-r',
+      reason: 'delivery',
+      resolvedOnFirstContact: false,
+    }),
+    contact('r3', '2026-01-13T10:00:00Z', {
+      channel: 'email',
+      customerId: 'c-s',
+      reason: 'delivery',
+      resolvedOnFirstContact: true,
+    }),
+  ];
+  const r = await post(env.app, env.project.writeKey, records);
+  expect(r.body.rejected).toEqual([]);
+});
+afterAll(async () => env.close());
+
+describe('feedback metrics', () => {
+  it('NPS = %P − %D per channel and month, Rome time, skipped answers left out', async () => {
+    const r = await query({
+      metrics: ['nps'],
+      groupBy: ['channel'],
+      grain: 'month',
+      from: '2026-01-01',
+      to: '2026-03-01',
+    });
+    expect(r.status).toBe(200);
+    const cell = (channel: string, period: string) =>
+      r.body.rows.find((x: Record<string, unknown>) => x.channel === channel && x.period === period).nps;
+    expect(cell('chat', '2026-01-01')).toMatchObject({
+      value: 0,
+      n: 8,
+      promoters: 3,
+      passives: 2,
+      detractors: 3,
+      small: true,
+    });
+    // email January: 10 (edge), 9, 9, 5 → P 3, D 1 of 4 → 50
+    expect(cell('email', '2026-01-01')).toMatchObject({ value: 50, n: 4 });
+    expect(cell('chat', '2026-02-01')).toMatchObject({ value: 100, n: 2 });
+    // no email answer in February: the bucket is there, empty
+    expect(cell('email', '2026-02-01')).toMatchObject({ value: null, n: 0 });
+    const ci = cell('chat', '2026-01-01').ci;
+    expect(ci[0]).toBeLessThan(0);
+    expect(ci[1]).toBeGreaterThan(0);
+    expect(cell('chat', '2026-02-01').ci[1]).toBeLessThanOrEqual(100);
+  });
+
+  it('CSAT top-two-box per scale, CES mean and easy share per scale and direction', async () => {
+    const r = await query({
+      metrics: ['csat', 'csat_mean', 'ces', 'ces_easy_share'],
+      from: '2026-01-01',
+      to: '2026-02-01',
+    });
+    const [row] = r.body.rows;
+    expect(row.csat).toMatchObject({ value: 50, n: 8, hits: 4 });
+    expect(row.csat_mean.value).toBeCloseTo((5 + 4 + 3 + 2 + 1 + 4 + 8 + 7) / 8, 4);
+    expect(row.ces).toMatchObject({ n: 7 });
+    expect(row.ces.value).toBeCloseTo((7 + 5 + 4 + 1 + 1 + 2 + 3) / 7, 4);
+    expect(row.ces_easy_share).toMatchObject({ n: 7, hits: 4 });
+    // Wilson interval of 4/8
+    expect(row.csat.ci[0]).toBeCloseTo(21.52, 1);
+    expect(row.csat.ci[1]).toBeCloseTo(78.48, 1);
+  });
+});
+
+describe('service metrics', () => {
+  it('AHT with its four parts, ASA, abandonment and service level with short abandons', async () => {
+    const r = await query({
+      metrics: ['aht', 'asa', 'abandonment_rate', 'service_level', 'contact_volume'],
+      filters: { channel: ['voice'] },
+      from: '2026-01-05',
+      to: '2026-01-06',
+    });
+    const [row] = r.body.rows;
+    expect(row.aht).toMatchObject({
+      value: 250,
+      n: 2,
+      parts: { talk: 200, hold: 30, conference: 0, wrapUp: 20 },
+    });
+    expect(row.asa).toMatchObject({ value: 20, n: 2 });
+    // offered 4, short abandon 1 → 3; abandoned (not short) 1 → 33.33%; answered ≤ 20 s: 1 → 33.33%
+    expect(row.abandonment_rate).toMatchObject({ n: 3, hits: 1 });
+    expect(row.abandonment_rate.value).toBeCloseTo(33.3333, 3);
+    expect(row.service_level).toMatchObject({ n: 3, hits: 1 });
+    expect(row.contact_volume).toMatchObject({ value: 4, n: 4 });
+  });
+
+  it('FRT mean, median and p90 with order-statistic intervals', async () => {
+    const r = await query({ metrics: ['frt'], from: '2026-01-06', to: '2026-01-07' });
+    const { frt } = r.body.rows[0];
+    expect(frt).toMatchObject({ value: 260, n: 3, median: { value: 120 }, p90: { value: 600 } });
+    // with 3 values the exact 95% interval of the median is unbounded on both sides
+    expect(frt.median.ci).toBeNull();
+  });
+
+  it('FCR by both methods, and the result says which', async () => {
+    const inferred = await query({
+      metrics: ['fcr'],
+      filters: { reason: ['delivery'] },
+      from: '2026-01-01',
+      to: '2026-02-01',
+    });
+    expect(inferred.body.rows[0].fcr).toMatchObject({ method: 'inferred', n: 3, hits: 2 });
+    const explicit = await query({
+      metrics: ['fcr'],
+      filters: { reason: ['delivery'] },
+      from: '2026-01-01',
+      to: '2026-02-01',
+      params: { fcr: { method: 'explicit' } },
+    });
+    expect(explicit.body.rows[0].fcr).toMatchObject({ method: 'explicit', n: 3, hits: 2 });
+  });
+});
+
+describe('queries', () => {
+  it('compares with the previous period with a test of significance', async () => {
+    const r = await query({
+      metrics: ['nps', 'csat'],
+      from: '2026-02-01',
+      to: '2026-03-01',
+      compare: 'previous_period',
+    });
+    const [row] = r.body.rows;
+    expect(row.nps.previous).toMatchObject({ n: 12 });
+    expect(row.nps.delta).toBeCloseTo(row.nps.value - row.nps.previous.value, 4);
+    expect(typeof row.nps.p).toBe('number');
+    expect(typeof row.nps.significant).toBe('boolean');
+    expect(r.body.meta.compare).toMatchObject({ from: '2026-01-01', to: '2026-02-01' });
+  });
+
+  it('answers 4xx with a stable code naming the bad part', async () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ metrics: ['nope'], from: '2026-01-01', to: '2026-02-01' }, 'POLSO_UNKNOWN_METRIC', 'nope'],
+      [
+        { metrics: ['nps'], groupBy: ['colour'], from: '2026-01-01', to: '2026-02-01' },
+        'POLSO_UNKNOWN_DIMENSION',
+        'colour',
+      ],
+      [
+        { metrics: ['nps'], groupBy: ['agent'], from: '2026-01-01', to: '2026-02-01' },
+        'POLSO_DIMENSION_NOT_APPLICABLE',
+        'agent',
+      ],
+      [
+        { metrics: ['nps'], grain: 'fortnight', from: '2026-01-01', to: '2026-02-01' },
+        'POLSO_BAD_QUERY',
+        'grain',
+      ],
+      [{ metrics: ['nps'], from: '2026-02-01', to: '2026-01-01' }, 'POLSO_BAD_QUERY', 'to'],
+      [{ metrics: ['nps'], from: '2026-02-30', to: '2026-03-01' }, 'POLSO_BAD_QUERY', 'from'],
+      [
+        { metrics: ['nps'], timezone: 'Mars/Base', from: '2026-01-01', to: '2026-02-01' },
+        'POLSO_BAD_QUERY',
+        'timezone',
+      ],
+      [
+        { metrics: ['fcr'], params: { fcr: { windowDays: 0 } }, from: '2026-01-01', to: '2026-02-01' },
+        'POLSO_BAD_PARAM',
+        'windowDays',
+      ],
+    ];
+    for (const [body, code, part] of cases) {
+      const r = await query(body);
+      expect(r.status, code).toBe(400);
+      expect(r.body.error.code).toBe(code);
+      expect(r.body.error.message).toContain(part);
+    }
+  });
+
+  it('exports CSV safe against formula injection', async () => {
+    await post(env.app, env.project.writeKey, [
+      contact('evil', '2026-01-07T10:00:00Z', { reason: '=HYPERLINK("http://x")' }),
+    ]);
+    const r = await query(
+      { metrics: ['contact_volume'], groupBy: ['reason'], from: '2026-01-07', to: '2026-01-08' },
+      '?format=csv',
+    );
+    expect(r.status).toBe(200);
+    expect(r.body).toContain(`"'=HYPERLINK(""http://x"")"`);
+    expect(r.body.split('\r\n')[0]).toBe(
+      'reason,contact_volume,contact_volume_n,contact_volume_ci_low,contact_volume_ci_high',
+    );
+  });
+
+  it('publishes the catalogue in Italian and English', async () => {
+    const res = await env.app.inject({
+      url: '/api/v1/metrics',
+      headers: { authorization: `Bearer ${env.project.secretKey}` },
+    });
+    const nps = res.json().metrics.find((m: { id: string }) => m.id === 'nps');
+    expect(nps.name).toEqual({ it: 'Net Promoter Score', en: 'Net Promoter Score' });
+    expect(nps.formula).toContain('%P − %D');
+    expect(nps.dimensions).toContain('channel');
+  });
+});
