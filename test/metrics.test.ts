@@ -42,7 +42,7 @@ async function query(body: Record<string, unknown>, format = '') {
   });
   return {
     status: res.statusCode,
-    body: res.headers['content-type']?.includes('json') ? res.json() : res.body,
+    body: String(res.headers['content-type']).includes('json') ? res.json() : res.body,
   };
 }
 

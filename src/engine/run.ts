@@ -116,7 +116,7 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
 }
 
 /** The value of a metric from its aggregates. */
-function valueOf(measure: Measure, cell: Cell | undefined, minSample: number): MetricValue {
+function metricValue(measure: Measure, cell: Cell | undefined, minSample: number): MetricValue {
   const a = cell?.agg;
   const n = num(a?.n);
   const small = n < minSample;
@@ -259,7 +259,7 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
       for (const m of plan.metrics) {
         const measure = m.def.measure;
         const cell = current.get(m.def.id)!.get(keyOf(dims, period));
-        const value = valueOf(measure, cell, plan.minSample);
+        const value = metricValue(measure, cell, plan.minSample);
         if (m.def.id === 'fcr') value.method = m.params.method;
         if (prevRange) {
           const prevPeriod = plan.grain ? prevPeriods[i] : null;
@@ -267,7 +267,7 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
             prevPeriod === undefined ? undefined : previous.get(m.def.id)!.get(keyOf(dims, prevPeriod));
           Object.assign(
             value,
-            compareValues(measure, cell, prevCell, value, valueOf(measure, prevCell, plan.minSample)),
+            compareValues(measure, cell, prevCell, value, metricValue(measure, prevCell, plan.minSample)),
           );
         }
         row[m.def.id] = value;
