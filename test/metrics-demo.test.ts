@@ -3,7 +3,6 @@
  * independent, hand-written SQL over the raw records for each metric.
  */
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../src/demo/generate.ts';
 import { planQuery } from '../src/engine/plan.ts';
@@ -25,14 +24,22 @@ beforeAll(async () => {
   const dir = tempDir('polso-demo-metrics-');
   const demo = await generateDemo({ size: 60_000, seed: 3, outDir: dir });
   for (const f of demo.files)
-    if (f.rows > 0) await importFile(env.store, { projectId: env.project.projectId, path: f.path, type: f.kind });
+    if (f.rows > 0)
+      await importFile(env.store, { projectId: env.project.projectId, path: f.path, type: f.kind });
   rmSync(dir, { recursive: true, force: true });
   project = (await env.store.getProject(env.project.projectId))!;
 });
 afterAll(async () => env.close());
 
 const run = (q: Record<string, unknown>) => runQuery(env.store, planQuery({ ...RANGE, ...q }, project, NOW));
-type V = { value: number | null; n: number; promoters?: number; passives?: number; detractors?: number; hits?: number };
+type V = {
+  value: number | null;
+  n: number;
+  promoters?: number;
+  passives?: number;
+  detractors?: number;
+  hits?: number;
+};
 
 describe('invariants on demo data', () => {
   it('NPS stays within −100…100 and promoters + passives + detractors = answered', async () => {
@@ -48,7 +55,11 @@ describe('invariants on demo data', () => {
   });
 
   it('group totals add up to the ungrouped total, and no month is dropped', async () => {
-    const grouped = await run({ metrics: ['contact_volume', 'csat', 'page_views'], groupBy: ['segment'], grain: 'month' });
+    const grouped = await run({
+      metrics: ['contact_volume', 'csat', 'page_views'],
+      groupBy: ['segment'],
+      grain: 'month',
+    });
     const total = await run({ metrics: ['contact_volume', 'csat', 'page_views'], grain: 'month' });
     const segments = new Set(grouped.rows.map((r) => r.segment));
     expect(total.rows).toHaveLength(12);
@@ -134,7 +145,10 @@ describe('agreement with hand-written SQL on demo data', () => {
       `SELECT list_sort(list(x))[CAST(ceil(0.5 * count(*)) AS INT)] AS median, list_sort(list(x))[CAST(ceil(0.9 * count(*)) AS INT)] AS p90
        FROM (SELECT epoch(first_response_at) - epoch(ts) AS x FROM contacts WHERE direction = 'inbound' AND first_response_at IS NOT NULL AND ${range('ts')})`,
     );
-    const frt = r.rows[0]!.frt as { median: { value: number; ci: [number, number] }; p90: { value: number; ci: [number, number] } };
+    const frt = r.rows[0]!.frt as {
+      median: { value: number; ci: [number, number] };
+      p90: { value: number; ci: [number, number] };
+    };
     expect(frt.median.value).toBeCloseTo(Number(e!.median), 6);
     expect(frt.p90.value).toBeCloseTo(Number(e!.p90), 6);
     expect(frt.median.ci[0]).toBeLessThanOrEqual(frt.median.value);

@@ -304,6 +304,23 @@ describe('queries', () => {
     );
   });
 
+  it('serves an OpenAPI document covering every route, with the record schemas', async () => {
+    const doc = (await env.app.inject({ url: '/api/v1/openapi.json' })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    for (const path of [
+      '/api/v1/records',
+      '/api/v1/query',
+      '/api/v1/metrics',
+      '/v1/batch',
+      '/api/v1/customers/{id}',
+    ])
+      expect(doc.paths[path], path).toBeDefined();
+    expect(doc.components.schemas.Record_survey_response.required).toEqual(
+      expect.arrayContaining(['id', 'timestamp', 'surveyId', 'questionId', 'metric']),
+    );
+    expect(doc.components.schemas.Query.properties.metrics.items.enum).toContain('fcr');
+  });
+
   it('publishes the catalogue in Italian and English', async () => {
     const res = await env.app.inject({
       url: '/api/v1/metrics',

@@ -1,6 +1,6 @@
 /**
  * @module cli/main
- * The `polso` command: serve, project create, import, demo, quickstart. This is the composition root:
+ * The `polso` command: serve, project create, import, demo, query, quickstart. This is the composition root:
  * the only place that reads `process.env`.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { generateDemo } from '../demo/generate.ts';
+import { toCsv } from '../engine/export.ts';
+import { planQuery } from '../engine/plan.ts';
+import type { QueryResult } from '../engine/run.ts';
 import { PolsoError } from '../errors.ts';
 import { createApp } from '../server/app.ts';
 import {
@@ -15,6 +18,7 @@ import {
   createProjectWithKeys,
   type ImportSummary,
   importFile,
+  queryProject,
 } from '../service/operations.ts';
 import { DuckDbStore } from '../store/duckdb/store.ts';
 import { systemClock } from '../util/clock.ts';
@@ -261,6 +265,78 @@ program
       ].join('\n'),
     );
   });
+
+program
+  .command('query <metrics...>')
+  .description('Compute metrics by dimension and period')
+  .requiredOption('--project <id>', 'project id')
+  .requiredOption('--from <date>', 'start (YYYY-MM-DD, inclusive)')
+  .requiredOption('--to <date>', 'end (YYYY-MM-DD, exclusive)')
+  .option('--data <dir>', 'data directory', defaultData)
+  .option('--by <dim...>', 'group by these dimensions')
+  .option('--grain <grain>', 'hour, day, week, month, quarter or year')
+  .option('--timezone <tz>', "time zone (default: the project's)")
+  .option('--filter <dim=value...>', 'keep only these values (repeatable)')
+  .option('--compare <kind>', 'previous_period or previous_year')
+  .option('--format <format>', 'table, csv or json', 'table')
+  .action(async (metrics: string[], opts) => {
+    const filters: Record<string, string[]> = {};
+    for (const pair of (opts.filter as string[] | undefined) ?? []) {
+      const [dim, value] = pair.split('=', 2);
+      if (!dim || value === undefined)
+        throw new PolsoError('POLSO_BAD_OPTION', `--filter ${pair}: expected dim=value`);
+      filters[dim] = [...(filters[dim] ?? []), value];
+    }
+    const query = {
+      metrics,
+      from: opts.from,
+      to: opts.to,
+      ...(opts.by ? { groupBy: opts.by } : {}),
+      ...(opts.grain ? { grain: opts.grain } : {}),
+      ...(opts.timezone ? { timezone: opts.timezone } : {}),
+      ...(opts.compare ? { compare: opts.compare } : {}),
+      ...(Object.keys(filters).length > 0 ? { filters } : {}),
+    };
+    if (!['table', 'csv', 'json'].includes(opts.format))
+      throw new PolsoError('POLSO_BAD_OPTION', '--format: table, csv or json');
+    const input = { projectId: opts.project, query };
+    const dataDir = resolve(opts.data);
+    const result = await withData(
+      dataDir,
+      (store) => queryProject(store, input, new Date()),
+      (server) => adminCall(server, 'query', input) as Promise<QueryResult>,
+    );
+    if (opts.format === 'json') process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else if (opts.format === 'csv') {
+      const plan = planQuery(
+        query,
+        { id: opts.project, config: { timezone: result.meta.timezone } },
+        new Date(),
+      );
+      process.stdout.write(toCsv(plan, result));
+    } else
+      process.stdout.write(
+        `${table(metrics, [...(opts.by ?? []), ...(opts.grain ? ['period'] : [])], result)}\n`,
+      );
+  });
+
+/** A plain-text table: dimension columns, then each metric as "value (n) [low, high]". */
+function table(metrics: string[], keys: string[], result: QueryResult): string {
+  const fmt = (v: unknown) => {
+    const m = v as { value: number | null; n: number; ci?: [number, number] | null };
+    if (m.value === null) return `– (n=${m.n})`;
+    const ci = m.ci ? ` [${m.ci[0]}, ${m.ci[1]}]` : '';
+    return `${Math.round(m.value * 100) / 100} (n=${m.n})${ci}`;
+  };
+  const rows = result.rows.map((r) => [
+    ...keys.map((k) => String(r[k] ?? '')),
+    ...metrics.map((m) => fmt(r[m])),
+  ]);
+  const head = [...keys, ...metrics];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
 
 program.exitOverride();
 try {

@@ -148,12 +148,10 @@ function metricValue(measure: Measure, cell: Cell | undefined, minSample: number
     case 'duration': {
       const mean = n === 0 ? null : round(Number(a!.mean));
       const variance = a?.variance === null || a?.variance === undefined ? Number.NaN : Number(a.variance);
-      const out: MetricValue = {
-        value: mean,
-        n,
-        ci: mean === null ? null : tInterval(n, mean, variance),
-        small,
-      };
+      let ci = mean === null ? null : tInterval(n, mean, variance);
+      // A duration cannot be negative: the t interval of a skewed sample is clipped at zero.
+      if (ci && measure.type === 'duration') ci = [Math.max(0, ci[0]), ci[1]];
+      const out: MetricValue = { value: mean, n, ci, small };
       if (measure.type === 'duration') {
         out.median = cell?.quantiles?.median ?? { value: null, ci: null };
         out.p90 = cell?.quantiles?.p90 ?? { value: null, ci: null };

@@ -9,6 +9,7 @@ import { PolsoError } from '../errors.ts';
 import { DEFAULT_LIMITS, type IngestLimits } from '../ingest/batch.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from '../util/clock.ts';
+import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { projectRoutes } from './routes/project.ts';
 import { queryRoutes } from './routes/query.ts';
@@ -90,6 +91,8 @@ export function createApp(options: AppOptions): FastifyInstance {
     await options.store.ready;
     return reply.send({ status: 'ok' });
   });
+  const openapi = openApiDocument();
+  app.get('/api/v1/openapi.json', async () => openapi);
   recordRoutes(app, ctx);
   segmentRoutes(app, ctx);
   projectRoutes(app, ctx);

@@ -5,6 +5,8 @@
  */
 import { extname } from 'node:path';
 import { issueKey } from '../auth/keys.ts';
+import { planQuery } from '../engine/plan.ts';
+import { type QueryResult, runQuery } from '../engine/run.ts';
 import { PolsoError } from '../errors.ts';
 import { isRecordKind } from '../model/kinds.ts';
 import { isTimeZone, parseConfigPatch } from '../model/project-config.ts';
@@ -95,4 +97,15 @@ export async function importFile(
     seconds: Math.round(seconds * 1000) / 1000,
     rowsPerSecond: Math.round(rows / Math.max(seconds, 1e-6)),
   };
+}
+
+/** Runs a metric query for a project (the CLI's `polso query`). */
+export async function queryProject(
+  store: Store,
+  input: Record<string, unknown>,
+  now: Date,
+): Promise<QueryResult> {
+  const project = typeof input.projectId === 'string' ? await store.getProject(input.projectId) : null;
+  if (!project) throw new PolsoError('POLSO_BAD_OPTION', `--project: no project ${String(input.projectId)}`);
+  return runQuery(store, planQuery(input.query, project, now));
 }

@@ -7,7 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PolsoError } from '../../errors.ts';
-import { createProjectWithKeys, importFile } from '../../service/operations.ts';
+import { createProjectWithKeys, importFile, queryProject } from '../../service/operations.ts';
 import { type AppContext, objectBody } from '../app.ts';
 import { tokenOf } from '../auth.ts';
 
@@ -27,6 +27,11 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     requireAdmin(req, ctx);
     const body = objectBody(req.body);
     return reply.code(201).send(await createProjectWithKeys(ctx.store, body));
+  });
+
+  app.post('/api/v1/admin/query', async (req) => {
+    requireAdmin(req, ctx);
+    return queryProject(ctx.store, objectBody(req.body), ctx.clock.now());
   });
 
   app.post('/api/v1/admin/import', async (req) => {

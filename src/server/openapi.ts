@@ -1,0 +1,248 @@
+/**
+ * @module server/openapi
+ * The OpenAPI 3.1 document of the whole API, served at `/api/v1/openapi.json`. Record schemas are
+ * derived from the record model, metric and dimension ids from the catalogue.
+ */
+
+import { ERRORS } from '../errors.ts';
+import { METRICS } from '../metrics/catalogue.ts';
+import { DIMENSIONS } from '../metrics/dimensions.ts';
+import { type FieldSpec, fieldsOf, KINDS, maxLengthOf, RECORD_KINDS } from '../model/kinds.ts';
+
+function fieldSchema(f: FieldSpec): Record<string, unknown> {
+  const base: Record<string, unknown> = { description: f.doc };
+  switch (f.type) {
+    case 'string':
+    case 'text':
+      return { ...base, type: 'string', maxLength: maxLengthOf(f), ...(f.values ? { enum: f.values } : {}) };
+    case 'integer':
+      return { ...base, type: 'integer', minimum: f.min, maximum: f.max };
+    case 'number':
+      return { ...base, type: 'number', minimum: f.min, maximum: f.max };
+    case 'boolean':
+      return { ...base, type: 'boolean' };
+    case 'timestamp':
+      return { ...base, type: 'string', format: 'date-time' };
+    case 'json':
+      return { ...base, type: ['object', 'array'] };
+    case 'list':
+      return { ...base, type: 'array', items: { type: 'string' } };
+  }
+}
+
+const error = { $ref: '#/components/schemas/Error' };
+const errors = (...codes: number[]) =>
+  Object.fromEntries(
+    codes.map((c) => [
+      String(c),
+      { description: 'Error', content: { 'application/json': { schema: error } } },
+    ]),
+  );
+const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+
+export function openApiDocument(): Record<string, unknown> {
+  const records = Object.fromEntries(
+    RECORD_KINDS.map((k) => {
+      const spec = KINDS[k];
+      const fields = fieldsOf(spec);
+      return [
+        `Record_${k}`,
+        {
+          type: 'object',
+          description: spec.doc,
+          additionalProperties: false,
+          required: ['type', ...fields.filter((f) => f.required).map((f) => f.name)],
+          properties: {
+            type: { const: k },
+            ...Object.fromEntries(fields.map((f) => [f.name, fieldSchema(f)])),
+          },
+          example: spec.example,
+        },
+      ];
+    }),
+  );
+  const batchResult = {
+    type: 'object',
+    properties: {
+      accepted: { type: 'integer' },
+      updated: { type: 'integer' },
+      duplicates: { type: 'integer' },
+      outdated: { type: 'integer' },
+      rejected: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            index: { type: 'integer' },
+            field: { type: ['string', 'null'] },
+            code: { type: 'string' },
+            message: { type: 'string' },
+          },
+        },
+      },
+    },
+  };
+  const secret = [{ bearer: [] }];
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Polso API', version: '1', description: 'Customer engagement and experience, measured.' },
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'polso_wk_… (write), polso_pk_… (public) or polso_sk_… (secret)',
+        },
+        segmentBasic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'Segment style: the write key as user name',
+        },
+      },
+      schemas: {
+        ...records,
+        Record: {
+          oneOf: RECORD_KINDS.map((k) => ({ $ref: `#/components/schemas/Record_${k}` })),
+          discriminator: { propertyName: 'type' },
+        },
+        BatchResult: batchResult,
+        Error: {
+          type: 'object',
+          properties: {
+            error: {
+              type: 'object',
+              properties: { code: { enum: Object.keys(ERRORS) }, message: { type: 'string' } },
+            },
+          },
+        },
+        Query: {
+          type: 'object',
+          required: ['metrics', 'from', 'to'],
+          properties: {
+            metrics: { type: 'array', items: { enum: [...METRICS.keys()] } },
+            groupBy: { type: 'array', items: { enum: [...DIMENSIONS.keys()] }, maxItems: 4 },
+            grain: { enum: ['hour', 'day', 'week', 'month', 'quarter', 'year'] },
+            from: { type: 'string', description: 'YYYY-MM-DD (local midnight) or ISO instant; inclusive' },
+            to: { type: 'string', description: 'YYYY-MM-DD or ISO instant; exclusive' },
+            timezone: { type: 'string', description: "IANA time zone; default the project's" },
+            filters: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+            compare: { enum: ['previous_period', 'previous_year'] },
+            params: {
+              type: 'object',
+              description: 'Per-metric parameters, e.g. {"fcr": {"method": "explicit"}}',
+            },
+            minSample: { type: 'integer', minimum: 1, default: 30 },
+          },
+        },
+      },
+    },
+    paths: {
+      '/healthz': {
+        get: { summary: 'Ready when the store is open', responses: { 200: { description: 'OK' } } },
+      },
+      '/api/v1/records': {
+        post: {
+          summary: 'Send records of any type (JSON array or NDJSON)',
+          security: [{ bearer: [] }],
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: { type: 'array', items: { $ref: '#/components/schemas/Record' } },
+              },
+              'application/x-ndjson': { schema: { type: 'string' } },
+            },
+          },
+          responses: {
+            200: { description: 'Stored (see rejected)', ...json(batchResult) },
+            422: { description: 'Every record rejected', ...json(batchResult) },
+            ...errors(400, 401, 403, 413, 415),
+          },
+        },
+      },
+      '/api/v1/records/{type}': {
+        get: {
+          summary: 'Stored records of one type, newest first',
+          security: secret,
+          parameters: [
+            { name: 'type', in: 'path', required: true, schema: { enum: [...RECORD_KINDS] } },
+            { name: 'id', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 1000 } },
+          ],
+          responses: { 200: { description: 'Records' }, ...errors(401, 403, 404) },
+        },
+      },
+      ...Object.fromEntries(
+        ['track', 'identify', 'page', 'screen', 'group', 'alias', 'batch'].map((t) => [
+          `/v1/${t}`,
+          {
+            post: {
+              summary: `Segment-compatible ${t}`,
+              security: [{ segmentBasic: [] }, { bearer: [] }],
+              responses: {
+                200: { description: 'Stored', ...json(batchResult) },
+                ...errors(400, 401, 403, 413, 422),
+              },
+            },
+          },
+        ]),
+      ),
+      '/api/v1/query': {
+        post: {
+          summary: 'Metrics by dimension and period, with n, intervals and comparison',
+          security: secret,
+          parameters: [{ name: 'format', in: 'query', schema: { enum: ['json', 'csv'] } }],
+          requestBody: json({ $ref: '#/components/schemas/Query' }),
+          responses: {
+            200: { description: 'Rows of dimension values and metric values' },
+            ...errors(400, 401, 403),
+          },
+        },
+      },
+      '/api/v1/metrics': {
+        get: {
+          summary: 'The metric catalogue (Italian and English)',
+          security: secret,
+          responses: { 200: { description: 'Catalogue' } },
+        },
+      },
+      '/api/v1/project': {
+        get: {
+          summary: 'Project and settings',
+          security: secret,
+          responses: { 200: { description: 'Project' } },
+        },
+        patch: {
+          summary: 'Change settings (currency, timezone, fxRates, conversionEvents)',
+          security: secret,
+          responses: { 200: { description: 'Project' }, ...errors(400) },
+        },
+      },
+      '/api/v1/keys': {
+        get: {
+          summary: 'Keys of the project (hashes are never shown)',
+          security: secret,
+          responses: { 200: { description: 'Keys' } },
+        },
+        post: {
+          summary: 'Create a key (the token is shown once)',
+          security: secret,
+          responses: { 201: { description: 'Key with token' }, ...errors(400) },
+        },
+      },
+      '/api/v1/keys/{id}': {
+        delete: {
+          summary: 'Revoke a key',
+          security: secret,
+          responses: { 200: { description: 'Revoked' }, ...errors(404) },
+        },
+      },
+      '/api/v1/customers/{id}': {
+        delete: {
+          summary: 'Erase every record of a customer (GDPR)',
+          security: secret,
+          responses: { 200: { description: 'How many records were removed' } },
+        },
+      },
+    },
+  };
+}
