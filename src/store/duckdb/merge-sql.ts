@@ -126,6 +126,36 @@ export function counts(positional: boolean): string {
     ) GROUP BY req`;
 }
 
+/** Bulk facts: inserts the valid rows of a staging query, in file order (row ids follow it). */
+export function insertValidFacts(spec: KindSpec, staging: string): string {
+  const person = spec.person;
+  const cols = [
+    `v.* EXCLUDE (errs${person ? ', customer_id' : ''})`,
+    ...(person ? ['coalesce(v.customer_id, i.customer_id) AS customer_id'] : []),
+    '$now::TIMESTAMPTZ AS _ingested_at',
+  ];
+  return `INSERT INTO ${ident(spec.table)} BY NAME
+    SELECT ${cols.join(', ')} FROM (${staging}) v
+    ${person ? 'LEFT JOIN identities i ON i.project_id = $project AND i.anonymous_id = v.anonymous_id' : ''}
+    WHERE v.errs IS NULL`;
+}
+
+/**
+ * Bulk facts: deletes every copy of an id but the first — the stored one, else the earliest in the
+ * file — among the ids this import (`_ingested_at = $now`) touched.
+ */
+export function deleteDuplicateFacts(spec: KindSpec): string {
+  const t = ident(spec.table);
+  return `DELETE FROM ${t} WHERE rowid IN (
+    SELECT rid FROM (
+      SELECT rowid AS rid, row_number() OVER (PARTITION BY _key, id ORDER BY rowid) AS rn
+      FROM ${t} WHERE project_id = $project AND _key IN (
+        SELECT _key FROM ${t}
+        WHERE project_id = $project AND _key IN (SELECT _key FROM ${t} WHERE project_id = $project AND _ingested_at = $now::TIMESTAMPTZ)
+        GROUP BY _key HAVING count(*) > 1)
+    ) WHERE rn > 1)`;
+}
+
 /** The first `$limit` problems, in order of position. */
 export const rejected = (positional: boolean) => `SELECT idx, e.field AS field, e.code AS code
   FROM (SELECT idx, unnest(errs) AS e FROM ${staged(positional)} WHERE errs IS NOT NULL) ORDER BY idx LIMIT $limit`;

@@ -79,4 +79,12 @@ export const MIGRATIONS: readonly { version: number; name: string; statements: (
       ...RECORD_KINDS.map((k) => tableDdl(KINDS[k])),
     ],
   },
+  {
+    version: 2,
+    name: 'settings of the store (hash canary)',
+    statements: () => [`CREATE TABLE settings (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`],
+  },
 ];
+
+/** The value whose hash tells whether DuckDB's `hash()` still gives the keys stored. */
+export const HASH_CANARY = 'polso:hash-canary:1';

@@ -26,9 +26,11 @@ import {
   type Store,
 } from '../store.ts';
 import * as merge from './merge-sql.ts';
-import { ident, MIGRATIONS } from './schema.ts';
+import { HASH_CANARY, ident, MIGRATIONS } from './schema.ts';
 import {
+  contentHash,
   fileAdapter,
+  idKey,
   jsonAdapter,
   NDJSON_FILE,
   type SourceAdapter,
@@ -44,6 +46,12 @@ function bindUsed(sql: string, params: Params): Params {
   for (const name of Object.keys(params))
     if (new RegExp(`\\$${name}\\b`).test(sql)) used[name] = params[name]!;
   return used;
+}
+
+/** A file to import: how to count its rows and how to read them (in file order, or numbered). */
+interface FileSource {
+  count: string;
+  adapter(positional: boolean): SourceAdapter;
 }
 
 /** A batch waiting for the next group commit. */
@@ -111,6 +119,7 @@ export class DuckDbStore implements Store {
     this.reader = await this.instance.connect();
     for (const conn of [this.writer, this.reader]) await conn.run(`SET TimeZone = 'UTC'`);
     await this.migrate();
+    await this.checkHashes();
   }
 
   private async migrate(): Promise<void> {
@@ -130,6 +139,30 @@ export class DuckDbStore implements Store {
         });
       });
     }
+  }
+
+  /**
+   * Record keys and content hashes use DuckDB's `hash()`. If a DuckDB upgrade changed it, the canary
+   * differs: every table is re-keyed (in one transaction) before any write, so duplicates are still
+   * recognised.
+   */
+  private async checkHashes(): Promise<void> {
+    const [now] = (
+      await this.writer.runAndReadAll(`SELECT hash($c)::VARCHAR AS h`, { c: HASH_CANARY })
+    ).getRowObjectsJS();
+    const [stored] = (
+      await this.writer.runAndReadAll(`SELECT value FROM settings WHERE name = 'hash_canary'`)
+    ).getRowObjectsJS();
+    if (stored?.value === now?.h) return;
+    await this.transaction(async (conn) => {
+      for (const kind of RECORD_KINDS) {
+        const spec = KINDS[kind];
+        const content =
+          spec.lifecycle === 'state' ? `, _hash = ${contentHash(spec, (f) => ident(f.column))}` : '';
+        await conn.run(`UPDATE ${ident(spec.table)} SET _key = ${idKey('project_id', 'id')}${content}`);
+      }
+      await conn.run(`INSERT OR REPLACE INTO settings VALUES ('hash_canary', $h)`, { h: String(now?.h) });
+    });
   }
 
   /** Runs `fn` on the writer connection inside a transaction, after every earlier write. */
@@ -359,39 +392,111 @@ export class DuckDbStore implements Store {
 
   async importFile(project: Project, spec: ImportSpec, progress?: ProgressFn): Promise<IngestResult> {
     if (!existsSync(spec.path)) throw new PolsoError('POLSO_FILE_NOT_FOUND', `No file at ${spec.path}`);
-    const adapter = await this.fileSource(spec);
+    const source = await this.fileSource(spec);
     const params = { ...this.baseParams(project), path: spec.path, tz: spec.timezone ?? null };
+    const limit = spec.rejectedLimit ?? 1000;
     progress?.(0);
-    const options = { rejectedLimit: spec.rejectedLimit ?? 1000, patch: false };
-    // Staging is temporary and connection-local, so it runs before the transaction: its row ids
-    // then start at 0 and are the file positions.
-    const result = await this.exclusive(async (conn) => {
-      try {
-        await this.watch(conn, progress, 0, 60, () => this.stage(conn, spec.kind, adapter, params));
-        // Rows carry their positions, so the merge may write them in any order (in parallel).
-        await conn.run('SET preserve_insertion_order = false');
-        const outcome = await this.watch(conn, progress, 60, 100, () =>
-          this.transaction((c) => this.mergeStaged(c, spec.kind, adapter, params, options)),
-        ).finally(() => conn.run('SET preserve_insertion_order = true'));
-        return outcome.get(0) ?? emptyResult();
-      } finally {
-        for (const sql of merge.DROP_TEMP) await conn.run(sql);
-      }
-    });
+    const result = await this.exclusive((conn) =>
+      KINDS[spec.kind].lifecycle === 'fact'
+        ? this.importFacts(conn, spec.kind, source, params, limit, progress)
+        : this.importStates(conn, spec.kind, source, params, limit, progress),
+    );
     progress?.(100);
     return result;
   }
 
-  /** How to read a file: NDJSON line by line as JSON records; CSV and Parquet by column. */
-  private async fileSource(spec: ImportSpec): Promise<SourceAdapter> {
+  /**
+   * Facts, the bulk of large imports, take the fast path: valid rows stream from the file straight
+   * into the table (in file order), then the few duplicates — the same id earlier in the file or
+   * already stored — are deleted, keeping the first. Rejected rows are located in a second pass only
+   * when the row count says there are any.
+   */
+  private async importFacts(
+    conn: DuckDBConnection,
+    kind: RecordKind,
+    source: FileSource,
+    params: Params,
+    limit: number,
+    progress?: ProgressFn,
+  ): Promise<IngestResult> {
+    const spec = KINDS[kind];
+    const run = (sql: string) => conn.run(sql, bindUsed(sql, { ...params, limit }));
+    const [{ n: total } = { n: 0 }] = await this.rows(source.count, params, conn);
+    const { inserted, duplicates } = await this.watch(conn, progress, 5, 95, () =>
+      this.transaction(async () => {
+        const ins = await run(merge.insertValidFacts(spec, stagingQuery(spec, source.adapter(true))));
+
+        const del = await run(merge.deleteDuplicateFacts(spec));
+        return { inserted: ins.rowsChanged, duplicates: del.rowsChanged };
+      }),
+    );
+    const rejectedCount = Number(total) - inserted;
+    const rejected = rejectedCount > 0 ? await this.locateRejected(conn, kind, source, params, limit) : [];
+    return { accepted: inserted - duplicates, updated: 0, duplicates, outdated: 0, rejected, rejectedCount };
+  }
+
+  /** The first `limit` problems of a file, with their positions (a numbered pass over the file). */
+  private async locateRejected(
+    conn: DuckDBConnection,
+    kind: RecordKind,
+    source: FileSource,
+    params: Params,
+    limit: number,
+  ) {
+    const staging = stagingQuery(KINDS[kind], source.adapter(false));
+    const sql = `SELECT idx, e.field AS field, e.code AS code
+      FROM (SELECT idx, unnest(errs) AS e FROM (${staging}) WHERE errs IS NOT NULL) ORDER BY idx LIMIT $limit`;
+    return (await this.rows(sql, { ...params, limit }, conn)).map((r) => {
+      const field = r.field === null ? null : String(r.field);
+      const code = String(r.code) as RecordError['code'];
+      return recordError(Number(r.idx), field, code, describeProblem(kind, field, code));
+    });
+  }
+
+  /** States are compared with what is stored, through a staging table in file order. */
+  private async importStates(
+    conn: DuckDBConnection,
+    kind: RecordKind,
+    source: FileSource,
+    params: Params,
+    limit: number,
+    progress?: ProgressFn,
+  ): Promise<IngestResult> {
+    const adapter = source.adapter(true);
+    const options = { rejectedLimit: limit, patch: false };
+    // Staging is temporary and connection-local, so it runs before the transaction: its row ids
+    // then start at 0 and are the file positions.
+    try {
+      await this.watch(conn, progress, 0, 60, () => this.stage(conn, kind, adapter, params));
+      // Rows carry their positions, so the merge may write them in any order (in parallel).
+      await conn.run('SET preserve_insertion_order = false');
+      const outcome = await this.watch(conn, progress, 60, 100, () =>
+        this.transaction((c) => this.mergeStaged(c, kind, adapter, params, options)),
+      ).finally(() => conn.run('SET preserve_insertion_order = true'));
+      return outcome.get(0) ?? emptyResult();
+    } finally {
+      for (const sql of merge.DROP_TEMP) await conn.run(sql);
+    }
+  }
+
+  /**
+   * How to read a file: NDJSON line by line as JSON records, CSV and Parquet by column; in file order
+   * (positions are row ids) or numbered (an `idx` column, for locating problems).
+   */
+  private async fileSource(spec: ImportSpec): Promise<FileSource> {
     const kindSpec = KINDS[spec.kind];
+    const numbered = (from: string) => `(SELECT row_number() OVER () - 1 AS idx, * FROM ${from})`;
     if (spec.format === 'ndjson') {
       if (Object.keys(spec.mapping).length > 0)
         throw new PolsoError(
           'POLSO_BAD_OPTION',
           '--map applies to CSV and Parquet; NDJSON records use field names',
         );
-      return jsonAdapter(kindSpec, NDJSON_FILE);
+      return {
+        count: `SELECT count(*) AS n FROM ${NDJSON_FILE}`,
+        adapter: (positional) =>
+          jsonAdapter(kindSpec, positional ? NDJSON_FILE : numbered(NDJSON_FILE), positional),
+      };
     }
     const from =
       spec.format === 'csv' ? `read_csv($path, header = true, all_varchar = true)` : `read_parquet($path)`;
@@ -413,7 +518,11 @@ export class DuckDbStore implements Store {
       if (!columns.includes(column))
         throw new PolsoError('POLSO_BAD_OPTION', `--map …=${column}: the file has no column ${column}`);
     }
-    return fileAdapter(kindSpec, from, columns, spec.mapping);
+    return {
+      count: `SELECT count(*) AS n FROM ${from}`,
+      adapter: (positional) =>
+        fileAdapter(kindSpec, positional ? from : numbered(from), columns, spec.mapping, positional),
+    };
   }
 
   private baseParams(project: Project): Params {

@@ -243,7 +243,7 @@ SELECT ${src.positional ? '' : 'idx,'}
     WHEN ${checks.map((_, i) => `chk_${i} IS NULL`).join(' AND ')} THEN NULL
     ELSE list_filter([${checks.map((_, i) => `chk_${i}`).join(', ')}], e -> e IS NOT NULL) END AS errs,
   $project AS project_id,
-  md5_number_lower($project || '/' || c_id) AS _key,
+  ${idKey('$project', 'c_id')} AS _key,
   ${spec.lifecycle === 'state' ? contentHash(spec, col) : '0::UBIGINT'} AS _hash,
   ${[...stored, ...derived].join(',\n  ')}
 FROM checked`;
@@ -260,6 +260,15 @@ export const NDJSON_FILE = `(SELECT CASE WHEN json_valid(line) THEN line::JSON E
   WHERE trim(line) <> '')`;
 
 /**
+ * 64-bit key of a record id within a project. DuckDB's `hash()` is fast but not promised stable
+ * across versions, so the store keeps a canary and re-keys every table when it changes
+ * (`DuckDbStore.checkHashes`).
+ */
+export function idKey(project: string, id: string): string {
+  return `hash(${project} || '/' || ${id})`;
+}
+
+/**
  * 64-bit hash of a record's content, over the columns `ref` names. `updatedAt` is left out (it says
  * when, not what), and so is a customer's `timestamp`: the same profile sent again is a duplicate.
  */
@@ -267,11 +276,11 @@ export function contentHash(spec: KindSpec, ref: (field: FieldSpec) => string): 
   const hashed = fieldsOf(spec).filter(
     (fl) => fl.name !== 'updatedAt' && !(spec.kind === 'customer' && fl.name === 'timestamp'),
   );
-  return `md5_number_lower(to_json(struct_pack(${hashed.map((fl) => `${ident(fl.column)} := ${ref(fl)}`).join(', ')}))::VARCHAR)`;
+  return `hash(struct_pack(${hashed.map((fl) => `${ident(fl.column)} := ${ref(fl)}`).join(', ')}))`;
 }
 
 /** Adapter for JSON records in column `rec` of `from` (an NDJSON file), with JSON type checks in SQL. */
-export function jsonAdapter(spec: KindSpec, from: string): SourceAdapter {
+export function jsonAdapter(spec: KindSpec, from: string, positional = true): SourceAdapter {
   const known = ['type', ...fieldsOf(spec).map((fl) => fl.name)];
   const traitFallback = spec.kind === 'customer';
   const path = (fl: FieldSpec) => lit(`$.${fl.name}`);
@@ -282,7 +291,7 @@ export function jsonAdapter(spec: KindSpec, from: string): SourceAdapter {
     !['id', 'customerId', 'anonymousId', 'accountId'].includes(fl.name);
   return {
     from,
-    positional: true,
+    positional,
     malformed: 'malformed',
     raw: (fl) =>
       isTrait(fl)

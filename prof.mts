@@ -1,0 +1,23 @@
+import { DuckDbStore } from './src/store/duckdb/store.ts';
+import { systemClock } from './src/util/clock.ts';
+import { importFile, createProjectWithKeys } from './src/service/operations.ts';
+import { rmSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
+const file = process.argv[2] ?? '/tmp/demo10m/event.csv';
+const kind = process.argv[3] ?? 'event';
+rmSync('/tmp/profdb', { recursive: true, force: true });
+const s = new DuckDbStore({ dataDir: '/tmp/profdb', clock: systemClock });
+await s.ready;
+const p = await createProjectWithKeys(s, { name: 't' });
+const conn = (s as any).writer;
+const times = new Map<string, number>();
+for (const m of ['run', 'runAndReadAll']) { const orig = conn[m].bind(conn); conn[m] = async (sql: string, params: any) => { const t = performance.now(); const r = await orig(sql, params); const k = sql.trim().slice(0, 50).replace(/\s+/g, ' '); times.set(k, (times.get(k) ?? 0) + performance.now() - t); return r; }; }
+let t = performance.now();
+await importFile(s, { projectId: p.projectId, path: file, type: kind });
+await s.sql('CHECKPOINT');
+console.log('polso', (performance.now() - t).toFixed(0));
+for (const [k, v] of [...times].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log((v).toFixed(0), k);
+await s.close();
+rmSync('/tmp/bare.duckdb', { force: true });
+const i = await DuckDBInstance.create('/tmp/bare.duckdb'); const c = await i.connect();
+t = performance.now(); await c.run(`CREATE TABLE e AS SELECT * FROM read_csv('${file}')`); await c.run('CHECKPOINT'); console.log('bare', (performance.now() - t).toFixed(0));
