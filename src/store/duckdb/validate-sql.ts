@@ -244,8 +244,9 @@ SELECT ${src.positional ? '' : 'idx,'}
     ELSE list_filter([${checks.map((_, i) => `chk_${i}`).join(', ')}], e -> e IS NOT NULL) END AS errs,
   $project AS project_id,
   ${idKey('$project', 'c_id')} AS _key,
-  ${spec.lifecycle === 'state' ? contentHash(spec, col) : '0::UBIGINT'} AS _hash,
-  ${[...stored, ...derived].join(',\n  ')}
+  ${[...stored, ...derived].join(',\n  ')},
+  -- over the stored values (defaults applied), as the store recomputes it when it re-keys or patches
+  ${spec.lifecycle === 'state' ? contentHash(spec, (fl) => ident(fl.column)) : '0::UBIGINT'} AS _hash
 FROM checked`;
 }
 
