@@ -105,6 +105,18 @@ const HAND: Record<string, string> = {
         WHERE delivered_at IS NOT NULL AND {rangeSent} GROUP BY m`,
   social_engagement: `SELECT m, sum(CASE kind WHEN 'like' THEN 1 WHEN 'poll_vote' THEN 1 WHEN 'comment' THEN 2 WHEN 'share' THEN 3 WHEN 'mention' THEN 2 END) AS v, count(*) AS n
         FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM social) WHERE {range} GROUP BY m`,
+  churn_rate: `WITH life AS (
+          SELECT c.id, coalesce(c.acquired_at, s.fs, o.fo) AS acq, coalesce(c.churned_at, CASE WHEN s.open = 0 THEN s.le END) AS lost
+          FROM customers c
+          LEFT JOIN (SELECT customer_id, min(started_at) AS fs, max(ended_at) AS le, count(*) FILTER (WHERE ended_at IS NULL) AS open
+            FROM subscriptions GROUP BY 1) s ON s.customer_id = c.id
+          LEFT JOIN (SELECT customer_id, min(ts) AS fo FROM orders WHERE status = 'completed' GROUP BY 1) o ON o.customer_id = c.id),
+        months AS (SELECT strftime(m, '%Y-%m-%d') AS m, timezone('Europe/Rome', m) AS b0, timezone('Europe/Rome', m + INTERVAL 1 MONTH) AS b1
+          FROM generate_series(TIMESTAMP '2025-11-01', TIMESTAMP '2026-10-01', INTERVAL 1 MONTH) t(m))
+        SELECT m, 100.0 * count(*) FILTER (WHERE acq < b0 AND (lost IS NULL OR lost >= b0) AND lost < b1)
+            / count(*) FILTER (WHERE acq < b0 AND (lost IS NULL OR lost >= b0)) AS v,
+          count(*) FILTER (WHERE acq < b0 AND (lost IS NULL OR lost >= b0)) AS n
+        FROM life, months GROUP BY m`,
   page_views: `SELECT m, count(*) AS v, count(*) AS n FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM events)
         WHERE page IS NOT NULL AND {range} GROUP BY m`,
 };

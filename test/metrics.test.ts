@@ -234,6 +234,99 @@ describe('service metrics', () => {
   });
 });
 
+describe('customer metrics', () => {
+  beforeAll(async () => {
+    const cust = (id: string, segment: string, acquiredAt?: string, churnedAt?: string) => ({
+      type: 'customer',
+      id,
+      timestamp: '2025-01-01T00:00:00Z',
+      segment,
+      ...(acquiredAt ? { acquiredAt } : {}),
+      ...(churnedAt ? { churnedAt } : {}),
+    });
+    const r = await post(env.app, env.project.writeKey, [
+      cust('A', 'smb', '2025-06-01T00:00:00Z'),
+      cust('B', 'smb', '2025-07-01T00:00:00Z', '2026-02-15T00:00:00Z'),
+      cust('C', 'consumer', '2025-08-01T00:00:00Z', '2026-05-01T00:00:00Z'),
+      cust('D', 'smb', '2026-02-01T00:00:00Z'),
+      cust('E', 'consumer', '2026-01-10T00:00:00Z', '2026-03-01T00:00:00Z'),
+      cust('F', 'consumer', '2025-05-01T00:00:00Z', '2025-12-01T00:00:00Z'),
+      // G: acquired with its first subscription, lost when its only subscription ends
+      cust('G', 'consumer'),
+      {
+        type: 'subscription',
+        id: 'sG',
+        timestamp: '2025-09-01T00:00:00Z',
+        customerId: 'G',
+        plan: 'pro',
+        startedAt: '2025-09-01T00:00:00Z',
+        endedAt: '2026-03-15T00:00:00Z',
+      },
+      // H: acquired with its first completed order
+      cust('H', 'consumer'),
+      {
+        type: 'order',
+        id: 'oH',
+        timestamp: '2025-10-01T00:00:00Z',
+        customerId: 'H',
+        amount: 10,
+        currency: 'EUR',
+      },
+    ]);
+    expect(r.body.rejected).toEqual([]);
+  });
+
+  it('churn over customers at the start; CRR = ((E − N) ÷ S) × 100; E ÷ S under its own name', async () => {
+    const r = await query({
+      metrics: ['churn_rate', 'retention_rate', 'retention_rate_simple'],
+      from: '2026-01-01',
+      to: '2026-04-01',
+      timezone: 'UTC',
+    });
+    const [row] = r.body.rows;
+    // S = A, B, C, G, H; lost B, G; E = A, C, D, H; N = D; E joined and was lost inside.
+    expect(row.churn_rate).toMatchObject({
+      value: 40,
+      n: 5,
+      start: 5,
+      lost: 2,
+      end: 4,
+      new: 1,
+      joinedAndLost: 1,
+    });
+    expect(row.retention_rate).toMatchObject({ value: 60, n: 5 });
+    expect(row.retention_rate.value).toBe(100 - row.churn_rate.value);
+    expect(row.retention_rate_simple).toMatchObject({ value: 80, n: 5, ci: null });
+    const incl = await query({
+      metrics: ['churn_rate'],
+      from: '2026-01-01',
+      to: '2026-04-01',
+      timezone: 'UTC',
+      params: { churn_rate: { includeJoinedAndLost: 'yes' } },
+    });
+    expect(incl.body.rows[0].churn_rate).toMatchObject({ value: 60, hits: 3 });
+  });
+
+  it('per month and per segment', async () => {
+    const r = await query({
+      metrics: ['churn_rate'],
+      groupBy: ['segment'],
+      grain: 'month',
+      from: '2026-01-01',
+      to: '2026-04-01',
+      timezone: 'UTC',
+    });
+    const cell = (segment: string, period: string) =>
+      r.body.rows.find((x: Record<string, unknown>) => x.segment === segment && x.period === period)
+        .churn_rate;
+    expect(cell('smb', '2026-01-01')).toMatchObject({ n: 2, lost: 0, value: 0 });
+    expect(cell('smb', '2026-02-01')).toMatchObject({ n: 2, lost: 1, value: 50 });
+    // consumers at 1 March 00:00: C, E (lost at that very instant, so still there at the start), G, H;
+    // lost during March: E and G (15 March)
+    expect(cell('consumer', '2026-03-01')).toMatchObject({ n: 4, lost: 2, value: 50 });
+  });
+});
+
 describe('queries', () => {
   it('compares with the previous period with a test of significance', async () => {
     const r = await query({

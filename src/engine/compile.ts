@@ -145,6 +145,8 @@ export function aggregateSql(
     case 'sum':
       aggregates.push('count(*) AS n', `sum(${e(measure.value)}) AS total`);
       break;
+    case 'lifecycle':
+      throw new Error(`${m.def.id}: customer flow metrics compile with lifecycleSql`);
   }
   const keys = [...sc.dims, ...(sc.period ? [`${sc.period} AS period`] : [])];
   const groupKeys = [...plan.groupBy.map((_, i) => `d${i}`), ...(sc.period ? ['period'] : [])];
@@ -179,6 +181,58 @@ export function orderStatisticsSql(
       SELECT ${[...keys, `${v} AS v`].join(', ')} FROM ${sc.from} WHERE ${sc.where} AND ${v} IS NOT NULL
     ) g
   ) x JOIN ${d.jsonRows(ranksParam, ['n', 'r'])} q ON q.n = x.cnt AND q.r = x.rn`;
+  return { sql, params: b.values };
+}
+
+/**
+ * Customer flow per period: each customer's acquisition (acquiredAt, else first subscription or
+ * completed order) and loss (churnedAt, else the end of its last subscription once all have ended),
+ * crossed with the periods' [start, end) instants: S at the start, lost during, E at the end, N new
+ * and still active at the end, J joined and lost within.
+ */
+export function lifecycleSql(
+  plan: QueryPlan,
+  m: MetricPlan,
+  d: Dialect,
+  range: { from: string; to: string },
+) {
+  const b = new Binder(d);
+  const tz = b.bind(plan.timezone, 'tz');
+  const project = b.bind(plan.projectId, 'project');
+  const bound = (v: string) =>
+    plan.dateOnly ? d.localToInstant(b.bind(v, 'day'), tz) : d.instant(b.bind(v, 'at'));
+  const from = bound(range.from);
+  const to = bound(range.to);
+  const t = (k: 'customer' | 'subscription' | 'order') => d.ident(KINDS[k].table);
+  const periods = plan.grain
+    ? `SELECT period, greatest(${d.localToInstant('period', tz)}, ${from}) AS b0,
+         coalesce(lead(${d.localToInstant('period', tz)}) OVER (ORDER BY period), ${to}) AS b1
+       FROM ${d.bucketSeries(from, to, plan.grain, tz)} p`
+    : `SELECT NULL AS period, ${from} AS b0, ${to} AS b1`;
+  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d)} AS d${i}`);
+  const filters = Object.entries(plan.filters).map(
+    ([dim, values]) => `${dimensionSql(m, dim, d)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
+  );
+  const at = (x: string) => `acq < ${x} AND (lost IS NULL OR lost >= ${x})`;
+  const sql = `WITH life AS (
+      SELECT s.*, coalesce(s.acquired_at, sub.first_start, ord.first_order) AS acq,
+        coalesce(s.churned_at, CASE WHEN sub.open_subs = 0 THEN sub.last_end END) AS lost
+      FROM ${t('customer')} s
+      LEFT JOIN (SELECT customer_id, min(started_at) AS first_start, max(ended_at) AS last_end,
+          ${d.countIf('ended_at IS NULL')} AS open_subs
+        FROM ${t('subscription')} WHERE project_id = ${project} GROUP BY customer_id) sub ON sub.customer_id = s.id
+      LEFT JOIN (SELECT customer_id, min(ts) AS first_order FROM ${t('order')}
+        WHERE project_id = ${project} AND status = 'completed' GROUP BY customer_id) ord ON ord.customer_id = s.id
+      WHERE s.project_id = ${project}${filters.length > 0 ? ` AND ${filters.join(' AND ')}` : ''}
+    ), periods AS (${periods})
+    SELECT ${[...dims, ...(plan.grain ? ['period'] : [])].join(', ')}${dims.length > 0 || plan.grain ? ',' : ''}
+      ${d.countIf(at('b0'))} AS n,
+      ${d.countIf(`${at('b0')} AND lost < b1`)} AS lost,
+      ${d.countIf(at('b1'))} AS ending,
+      ${d.countIf(`acq >= b0 AND acq < b1 AND (lost IS NULL OR lost >= b1)`)} AS joined,
+      ${d.countIf(`acq >= b0 AND acq < b1 AND lost < b1`)} AS joined_lost
+    FROM life s CROSS JOIN periods
+    ${dims.length > 0 || plan.grain ? `GROUP BY ${[...plan.groupBy.map((_, i) => `d${i}`), ...(plan.grain ? ['period'] : [])].join(', ')}` : ''}`;
   return { sql, params: b.values };
 }
 

@@ -5,7 +5,7 @@
  * small-sample flag, and — with `compare` — the previous value, the difference and its significance.
  */
 import type { Measure } from '../metrics/types.ts';
-import { aggregateSql, bucketsSql, orderStatisticsSql } from './compile.ts';
+import { aggregateSql, bucketsSql, lifecycleSql, orderStatisticsSql } from './compile.ts';
 import type { Dialect } from './dialect.ts';
 import { comparisonRange, type MetricPlan, type QueryPlan } from './plan.ts';
 import {
@@ -65,7 +65,10 @@ const keyOf = (dims: unknown[], period: unknown) => JSON.stringify([...dims, per
 
 /** Runs one metric over one range: cells by dimension values and period. */
 async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, range: Range) {
-  const { sql, params } = aggregateSql(plan, m, exec.dialect, range);
+  const { sql, params } =
+    m.def.measure.type === 'lifecycle'
+      ? lifecycleSql(plan, m, exec.dialect, range)
+      : aggregateSql(plan, m, exec.dialect, range);
   const rows = await exec.select(sql, params);
   const cells = new Map<string, Cell>();
   const dimsOf = (r: Record<string, unknown>) => plan.groupBy.map((_, i) => r[`d${i}`] ?? null);
@@ -116,7 +119,8 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
 }
 
 /** The value of a metric from its aggregates. */
-function metricValue(measure: Measure, cell: Cell | undefined, minSample: number): MetricValue {
+function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number): MetricValue {
+  const measure = m.def.measure;
   const a = cell?.agg;
   const n = num(a?.n);
   const small = n < minSample;
@@ -169,6 +173,23 @@ function metricValue(measure: Measure, cell: Cell | undefined, minSample: number
       return { value: n, n };
     case 'sum':
       return { value: n === 0 ? 0 : round(num(a!.total)), n };
+    case 'lifecycle': {
+      const flow = {
+        start: n,
+        end: num(a?.ending),
+        lost: num(a?.lost),
+        new: num(a?.joined),
+        joinedAndLost: num(a?.joined_lost),
+      };
+      if (n === 0) return { value: null, n: 0, ci: null, small, ...flow };
+      if (measure.outcome === 'end')
+        return { value: round((100 * flow.end) / n), n, ci: null, small, ...flow };
+      const k =
+        measure.outcome === 'retained'
+          ? flow.end - flow.new
+          : flow.lost + (m.params.includeJoinedAndLost === 'yes' ? flow.joinedAndLost : 0);
+      return { value: round((100 * k) / n), n, ci: k <= n ? wilson(k, n) : null, small, hits: k, ...flow };
+    }
   }
 }
 
@@ -187,6 +208,8 @@ function compareValues(
   const b = prev?.agg;
   if (a && b && current.n > 0 && previous.n > 0) {
     if (measure.type === 'share') p = shareTest(num(a.k), current.n, num(b.k), previous.n);
+    else if (measure.type === 'lifecycle' && measure.outcome !== 'end')
+      p = shareTest(Number(current.hits), current.n, Number(previous.hits), previous.n);
     else if (measure.type === 'nps')
       p = npsTest(
         current.value!,
@@ -257,7 +280,7 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
       for (const m of plan.metrics) {
         const measure = m.def.measure;
         const cell = current.get(m.def.id)!.get(keyOf(dims, period));
-        const value = metricValue(measure, cell, plan.minSample);
+        const value = metricValue(m, cell, plan.minSample);
         if (m.def.id === 'fcr') value.method = m.params.method;
         if (prevRange) {
           const prevPeriod = plan.grain ? prevPeriods[i] : null;
@@ -265,7 +288,7 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
             prevPeriod === undefined ? undefined : previous.get(m.def.id)!.get(keyOf(dims, prevPeriod));
           Object.assign(
             value,
-            compareValues(measure, cell, prevCell, value, metricValue(measure, prevCell, plan.minSample)),
+            compareValues(measure, cell, prevCell, value, metricValue(m, prevCell, plan.minSample)),
           );
         }
         row[m.def.id] = value;

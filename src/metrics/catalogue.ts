@@ -72,6 +72,22 @@ const anyHandlePart = notNull(
   coalesce(col('talk_seconds'), col('hold_seconds'), col('conference_seconds'), col('wrap_up_seconds')),
 );
 
+const joinedAndLostParam: ParamSpec = {
+  name: 'includeJoinedAndLost',
+  type: 'enum',
+  default: 'no',
+  values: ['no', 'yes'],
+  doc: {
+    it: 'Conta anche i clienti acquisiti e persi nello stesso periodo (gli strumenti differiscono)',
+    en: 'Also count customers acquired and lost within the same period (tools differ)',
+  },
+};
+
+const lifecycleDoc = {
+  it: 'Un cliente è acquisito ad acquiredAt (altrimenti al primo abbonamento o ordine) e perso a churnedAt (altrimenti quando finisce il suo ultimo abbonamento).',
+  en: 'A customer is acquired at acquiredAt (else its first subscription or order) and lost at churnedAt (else when its last subscription ends).',
+};
+
 const defs: MetricDefinition[] = [
   {
     id: 'nps',
@@ -522,6 +538,60 @@ const defs: MetricDefinition[] = [
       doc: { it: `Peso (${name})`, en: `Weight (${name})` },
     })),
     seeds: ['000'],
+  },
+  {
+    id: 'churn_rate',
+    name: { it: 'Tasso di abbandono (churn)', en: 'Churn rate' },
+    description: {
+      it: `Clienti persi nel periodo ÷ clienti all'inizio del periodo. ${lifecycleDoc.it}`,
+      en: `Customers lost in the period ÷ customers at its start. ${lifecycleDoc.en}`,
+    },
+    formula: 'churn = 100 × lost ÷ S',
+    unit: 'percent',
+    direction: 'lower_is_better',
+    source: 'customer',
+    time: col('acquired_at'),
+    where: TRUE,
+    measure: { type: 'lifecycle', outcome: 'lost' },
+    fields: ['acquiredAt', 'churnedAt'],
+    params: [joinedAndLostParam],
+    seeds: ['001', '002', '004'],
+  },
+  {
+    id: 'retention_rate',
+    name: { it: 'Tasso di fidelizzazione (CRR)', en: 'Customer retention rate (CRR)' },
+    description: {
+      it: `((E − N) ÷ S) × 100: S clienti all'inizio, E alla fine, N nuovi ancora attivi alla fine. ${lifecycleDoc.it}`,
+      en: `((E − N) ÷ S) × 100: S customers at the start, E at the end, N new ones still active at the end. ${lifecycleDoc.en}`,
+    },
+    formula: 'CRR = ((E − N) ÷ S) × 100',
+    unit: 'percent',
+    direction: 'higher_is_better',
+    source: 'customer',
+    time: col('acquired_at'),
+    where: TRUE,
+    measure: { type: 'lifecycle', outcome: 'retained' },
+    fields: ['acquiredAt', 'churnedAt'],
+    params: [],
+    seeds: ['003'],
+  },
+  {
+    id: 'retention_rate_simple',
+    name: { it: 'Fidelizzazione, fine su inizio', en: 'Retention, end over start' },
+    description: {
+      it: `E ÷ S × 100: conta i nuovi clienti come trattenuti, per questo ha un nome suo. ${lifecycleDoc.it}`,
+      en: `E ÷ S × 100: it counts new customers as retained, hence a name of its own. ${lifecycleDoc.en}`,
+    },
+    formula: 'E ÷ S × 100',
+    unit: 'percent',
+    direction: 'higher_is_better',
+    source: 'customer',
+    time: col('acquired_at'),
+    where: TRUE,
+    measure: { type: 'lifecycle', outcome: 'end' },
+    fields: ['acquiredAt', 'churnedAt'],
+    params: [],
+    seeds: ['004'],
   },
 ];
 

@@ -25,6 +25,7 @@ const trait = (column: string) => ({
   ...(Object.fromEntries(PERSON_KINDS.map((k) => [k, { customer: column }])) as Partial<
     Record<RecordKind, DimensionSource>
   >),
+  customer: { own: column },
 });
 
 const list: Dimension[] = [

@@ -16,7 +16,9 @@ export interface Bilingual {
  * - `nps`: % of `score` 9–10 minus % 0–6 over answered scores (−100…100);
  * - `share`: % of the `population` rows that are `hit` (0–100, Wilson interval);
  * - `mean`: mean of `value` (t interval); `duration` adds median and p90 (order-statistic intervals);
- * - `count`: number of rows; `sum`: total of `value`.
+ * - `count`: number of rows; `sum`: total of `value`;
+ * - `lifecycle`: customers at the start of each period (S), lost during it, at its end (E) and new
+ *   (N, still active at the end); the value is lost ÷ S, (S − lost) ÷ S or E ÷ S, in percent.
  */
 export type Measure =
   | { readonly type: 'nps'; readonly score: Expr }
@@ -24,7 +26,8 @@ export type Measure =
   | { readonly type: 'mean'; readonly value: Expr; readonly parts?: Readonly<Record<string, Expr>> }
   | { readonly type: 'duration'; readonly value: Expr }
   | { readonly type: 'count' }
-  | { readonly type: 'sum'; readonly value: Expr };
+  | { readonly type: 'sum'; readonly value: Expr }
+  | { readonly type: 'lifecycle'; readonly outcome: 'lost' | 'retained' | 'end' };
 
 export interface ParamSpec {
   readonly name: string;
