@@ -28,7 +28,8 @@ try {
   await store.ready;
   const { projectId } = await createProjectWithKeys(store, { name: 'Bench' });
   let t = performance.now();
-  for (const f of demo.files) if (f.rows > 0) await importFile(store, { projectId, path: f.path, type: f.kind });
+  for (const f of demo.files)
+    if (f.rows > 0) await importFile(store, { projectId, path: f.path, type: f.kind });
   const loadSeconds = (performance.now() - t) / 1000;
   const project = (await store.getProject(projectId))!;
   const metrics = [...METRICS.keys()];
