@@ -140,19 +140,26 @@ export function insertValidFacts(spec: KindSpec, staging: string): string {
     WHERE v.errs IS NULL`;
 }
 
+/** Bulk facts: whether the project had rows of this kind before the import. */
+export function factsBefore(spec: KindSpec): string {
+  return `SELECT EXISTS (SELECT 1 FROM ${ident(spec.table)}
+    WHERE project_id = $project AND _ingested_at <> $now::TIMESTAMPTZ) AS earlier`;
+}
+
 /**
  * Bulk facts: deletes every copy of an id but the first — the stored one, else the earliest in the
- * file — among the ids this import (`_ingested_at = $now`) touched.
+ * file. Candidates are keys repeated among the rows this import (`_ingested_at = $now`) added, and,
+ * when the project had rows before (`earlier`), keys of those rows too.
  */
-export function deleteDuplicateFacts(spec: KindSpec): string {
+export function deleteDuplicateFacts(spec: KindSpec, earlier: boolean): string {
   const t = ident(spec.table);
+  const touched = `SELECT _key FROM ${t} WHERE project_id = $project AND _ingested_at = $now::TIMESTAMPTZ`;
+  const repeated = `SELECT _key FROM (${touched}) GROUP BY _key HAVING count(*) > 1`;
+  const stored = `SELECT _key FROM ${t} WHERE project_id = $project AND _ingested_at <> $now::TIMESTAMPTZ AND _key IN (${touched})`;
   return `DELETE FROM ${t} WHERE rowid IN (
     SELECT rid FROM (
       SELECT rowid AS rid, row_number() OVER (PARTITION BY _key, id ORDER BY rowid) AS rn
-      FROM ${t} WHERE project_id = $project AND _key IN (
-        SELECT _key FROM ${t}
-        WHERE project_id = $project AND _key IN (SELECT _key FROM ${t} WHERE project_id = $project AND _ingested_at = $now::TIMESTAMPTZ)
-        GROUP BY _key HAVING count(*) > 1)
+      FROM ${t} WHERE project_id = $project AND _key IN (${repeated}${earlier ? ` UNION ${stored}` : ''})
     ) WHERE rn > 1)`;
 }
 
