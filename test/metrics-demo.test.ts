@@ -117,6 +117,8 @@ const HAND: Record<string, string> = {
             / count(*) FILTER (WHERE acq < b0 AND (lost IS NULL OR lost >= b0)) AS v,
           count(*) FILTER (WHERE acq < b0 AND (lost IS NULL OR lost >= b0)) AS n
         FROM life, months GROUP BY m`,
+  active_users: `SELECT m, count(DISTINCT coalesce(customer_id, anonymous_id)) AS v, count(DISTINCT coalesce(customer_id, anonymous_id)) AS n
+        FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM events) WHERE {range} GROUP BY m`,
   page_views: `SELECT m, count(*) AS v, count(*) AS n FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM events)
         WHERE page IS NOT NULL AND {range} GROUP BY m`,
 };

@@ -327,6 +327,73 @@ describe('customer metrics', () => {
   });
 });
 
+describe('digital and backlog', () => {
+  beforeAll(async () => {
+    const ev = (id: string, ts: string, who: Record<string, string>) => ({
+      type: 'event',
+      id,
+      timestamp: ts,
+      name: 'Login',
+      ...who,
+    });
+    const r = await post(env.app, env.project.writeKey, [
+      ev('e1', '2026-04-01T08:00:00Z', { customerId: 'u1' }),
+      ev('e2', '2026-04-01T09:00:00Z', { customerId: 'u1' }),
+      ev('e3', '2026-04-01T10:00:00Z', { customerId: 'u2' }),
+      ev('e4', '2026-04-02T10:00:00Z', { customerId: 'u1' }),
+      ev('e5', '2026-04-04T10:00:00Z', { anonymousId: 'a1' }),
+      contact('b1', '2026-04-01T10:00:00Z', { channel: 'webform', resolvedAt: '2026-04-10T10:00:00Z' }),
+      contact('b2', '2026-04-05T10:00:00Z', { channel: 'webform' }),
+      contact('b3', '2026-03-20T10:00:00Z', { channel: 'webform', resolvedAt: '2026-04-02T10:00:00Z' }),
+    ]);
+    expect(r.body.rejected).toEqual([]);
+  });
+
+  it('DAU is the mean of daily distinct users over every day; active users are distinct in the period', async () => {
+    const total = await query({
+      metrics: ['dau', 'active_users'],
+      from: '2026-04-01',
+      to: '2026-04-05',
+      timezone: 'UTC',
+    });
+    // user-days 2 + 1 + 0 + 1 over 4 days
+    expect(total.body.rows[0].dau).toMatchObject({ value: 1, n: 4, userDays: 4, activeDays: 3 });
+    expect(total.body.rows[0].active_users).toMatchObject({ value: 3 });
+    const daily = await query({
+      metrics: ['dau'],
+      grain: 'day',
+      from: '2026-04-01',
+      to: '2026-04-05',
+      timezone: 'UTC',
+    });
+    expect(daily.body.rows.map((r: { dau: { value: number } }) => r.dau.value)).toEqual([2, 1, 0, 1]);
+    const hourly = await query({ metrics: ['dau'], grain: 'hour', from: '2026-04-01', to: '2026-04-02' });
+    expect(hourly.body.error.code).toBe('POLSO_BAD_QUERY');
+  });
+
+  it('backlog counts contacts still open at the end of each period', async () => {
+    const r = await query({
+      metrics: ['backlog'],
+      grain: 'month',
+      filters: { channel: ['webform'] },
+      from: '2026-03-01',
+      to: '2026-06-01',
+      timezone: 'UTC',
+    });
+    // end of March: b3 (resolved 2 April); end of April and May: b2
+    expect(r.body.rows.map((x: { backlog: { value: number } }) => x.backlog.value)).toEqual([1, 1, 1]);
+    const day = await query({
+      metrics: ['backlog'],
+      filters: { channel: ['webform'] },
+      from: '2026-04-01',
+      to: '2026-04-06',
+      timezone: 'UTC',
+    });
+    // at 6 April: b1 (until the 10th) and b2
+    expect(day.body.rows[0].backlog.value).toBe(2);
+  });
+});
+
 describe('queries', () => {
   it('compares with the previous period with a test of significance', async () => {
     const r = await query({

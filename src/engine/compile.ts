@@ -145,8 +145,13 @@ export function aggregateSql(
     case 'sum':
       aggregates.push('count(*) AS n', `sum(${e(measure.value)}) AS total`);
       break;
+    case 'distinct':
+      aggregates.push(`${d.countDistinct(e(measure.value))} AS n`);
+      break;
     case 'lifecycle':
-      throw new Error(`${m.def.id}: customer flow metrics compile with lifecycleSql`);
+    case 'dailyDistinct':
+    case 'openAtEnd':
+      throw new Error(`${m.def.id}: ${measure.type} metrics have their own compiler`);
   }
   const keys = [...sc.dims, ...(sc.period ? [`${sc.period} AS period`] : [])];
   const groupKeys = [...plan.groupBy.map((_, i) => `d${i}`), ...(sc.period ? ['period'] : [])];
@@ -184,6 +189,63 @@ export function orderStatisticsSql(
   return { sql, params: b.values };
 }
 
+/** The periods of a plan as rows `period, b0, b1` (instants, clipped to the range). */
+function periodsSql(plan: QueryPlan, d: Dialect, from: string, to: string, tz: string): string {
+  return plan.grain
+    ? `SELECT period, greatest(${d.localToInstant('period', tz)}, ${from}) AS b0,
+         coalesce(lead(${d.localToInstant('period', tz)}) OVER (ORDER BY period), ${to}) AS b1
+       FROM ${d.bucketSeries(from, to, plan.grain, tz)} p`
+    : `SELECT NULL AS period, ${from} AS b0, ${to} AS b1`;
+}
+
+/** Daily distinct values per period: their sum over the active days (the mean is taken over all days). */
+export function dailyDistinctSql(
+  plan: QueryPlan,
+  m: MetricPlan,
+  d: Dialect,
+  range: { from: string; to: string },
+) {
+  const b = new Binder(d);
+  const sc = scope(plan, m, d, b, range);
+  if (m.def.measure.type !== 'dailyDistinct')
+    throw new Error('dailyDistinctSql needs a dailyDistinct metric');
+  const v = compileExpr(m.def.measure.value, d, b, m);
+  const tz = b.bind(plan.timezone, 'tz');
+  const keys = [...sc.dims, ...(sc.period ? [`${sc.period} AS period`] : [])];
+  const outer = [...plan.groupBy.map((_, i) => `d${i}`), ...(sc.period ? ['period'] : [])];
+  const sql = `SELECT ${[...outer, 'sum(dc) AS total', 'count(*) AS active_days'].join(', ')} FROM (
+      SELECT ${[...keys, `${d.bucket(sc.time, 'day', tz)} AS day`, `${d.countDistinct(v)} AS dc`].join(', ')}
+      FROM ${sc.from} WHERE ${sc.where}
+      GROUP BY ${[...outer, 'day'].join(', ')}
+    ) x ${outer.length > 0 ? `GROUP BY ${outer.join(', ')}` : ''}`;
+  return { sql, params: b.values };
+}
+
+/** Rows open at the end of each period (opened before it, not closed by then). */
+export function openAtEndSql(
+  plan: QueryPlan,
+  m: MetricPlan,
+  d: Dialect,
+  range: { from: string; to: string },
+) {
+  const b = new Binder(d);
+  const measure = m.def.measure;
+  if (measure.type !== 'openAtEnd') throw new Error('openAtEndSql needs an openAtEnd metric');
+  const sc = scope(plan, m, d, b, { from: '1900-01-01', to: range.to });
+  const tz = b.bind(plan.timezone, 'tz');
+  const bound = (x: string) =>
+    plan.dateOnly ? d.localToInstant(b.bind(x, 'day'), tz) : d.instant(b.bind(x, 'at'));
+  const opened = compileExpr(measure.opened, d, b, m);
+  const closed = compileExpr(measure.closed, d, b, m);
+  const keys = [...sc.dims, ...(plan.grain ? ['periods.period AS period'] : [])];
+  const group = [...plan.groupBy.map((_, i) => `d${i}`), ...(plan.grain ? ['period'] : [])];
+  const sql = `SELECT ${[...keys, `${d.countIf(`${opened} < periods.b1 AND (${closed} IS NULL OR ${closed} >= periods.b1)`)} AS n`].join(', ')}
+    FROM ${sc.from} CROSS JOIN (${periodsSql(plan, d, bound(range.from), bound(range.to), tz)}) periods
+    WHERE ${sc.where}
+    ${group.length > 0 ? `GROUP BY ${group.join(', ')}` : ''}`;
+  return { sql, params: b.values };
+}
+
 /**
  * Customer flow per period: each customer's acquisition (acquiredAt, else first subscription or
  * completed order) and loss (churnedAt, else the end of its last subscription once all have ended),
@@ -204,11 +266,7 @@ export function lifecycleSql(
   const from = bound(range.from);
   const to = bound(range.to);
   const t = (k: 'customer' | 'subscription' | 'order') => d.ident(KINDS[k].table);
-  const periods = plan.grain
-    ? `SELECT period, greatest(${d.localToInstant('period', tz)}, ${from}) AS b0,
-         coalesce(lead(${d.localToInstant('period', tz)}) OVER (ORDER BY period), ${to}) AS b1
-       FROM ${d.bucketSeries(from, to, plan.grain, tz)} p`
-    : `SELECT NULL AS period, ${from} AS b0, ${to} AS b1`;
+  const periods = periodsSql(plan, d, from, to, tz);
   const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d)} AS d${i}`);
   const filters = Object.entries(plan.filters).map(
     ([dim, values]) => `${dimensionSql(m, dim, d)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,

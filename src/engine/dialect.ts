@@ -20,6 +20,8 @@ export interface Dialect {
   localToInstant(local: string, tz: string): string;
   /** An instant given as ISO text with offset. */
   instant(text: string): string;
+  /** Exact count of distinct non-null values. */
+  countDistinct(expr: string): string;
   /** Count of rows where `cond` holds. */
   countIf(cond: string): string;
   /** Seconds between two instants (may be fractional). */

@@ -155,6 +155,10 @@ export function planQuery(
     if (!METRICS.has(id))
       bad('POLSO_BAD_PARAM', `params.${id}: not a metric of the catalogue`, `params.${id}`);
 
+  if (q.grain === 'hour')
+    for (const def of defs)
+      if (def.measure.type === 'dailyDistinct')
+        bad('POLSO_BAD_QUERY', `grain: ${def.id} is a daily measure; use day or longer`, 'grain');
   const metrics = defs.map((def): MetricPlan => {
     const dimensions: Record<string, DimensionSource> = {};
     for (const dim of usedDims) {

@@ -5,7 +5,14 @@
  * small-sample flag, and — with `compare` — the previous value, the difference and its significance.
  */
 import type { Measure } from '../metrics/types.ts';
-import { aggregateSql, bucketsSql, lifecycleSql, orderStatisticsSql } from './compile.ts';
+import {
+  aggregateSql,
+  bucketsSql,
+  dailyDistinctSql,
+  lifecycleSql,
+  openAtEndSql,
+  orderStatisticsSql,
+} from './compile.ts';
 import type { Dialect } from './dialect.ts';
 import { comparisonRange, type MetricPlan, type QueryPlan } from './plan.ts';
 import {
@@ -65,10 +72,14 @@ const keyOf = (dims: unknown[], period: unknown) => JSON.stringify([...dims, per
 
 /** Runs one metric over one range: cells by dimension values and period. */
 async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, range: Range) {
-  const { sql, params } =
-    m.def.measure.type === 'lifecycle'
-      ? lifecycleSql(plan, m, exec.dialect, range)
-      : aggregateSql(plan, m, exec.dialect, range);
+  const compilers = {
+    lifecycle: lifecycleSql,
+    dailyDistinct: dailyDistinctSql,
+    openAtEnd: openAtEndSql,
+  } as const;
+  const type = m.def.measure.type;
+  const compile = type in compilers ? compilers[type as keyof typeof compilers] : aggregateSql;
+  const { sql, params } = compile(plan, m, exec.dialect, range);
   const rows = await exec.select(sql, params);
   const cells = new Map<string, Cell>();
   const dimsOf = (r: Record<string, unknown>) => plan.groupBy.map((_, i) => r[`d${i}`] ?? null);
@@ -119,7 +130,7 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
 }
 
 /** The value of a metric from its aggregates. */
-function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number): MetricValue {
+function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number, days: number): MetricValue {
   const measure = m.def.measure;
   const a = cell?.agg;
   const n = num(a?.n);
@@ -173,6 +184,18 @@ function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number): 
       return { value: n, n };
     case 'sum':
       return { value: n === 0 ? 0 : round(num(a!.total)), n };
+    case 'distinct':
+    case 'openAtEnd':
+      return { value: n, n };
+    case 'dailyDistinct': {
+      const total = num(a?.total);
+      return {
+        value: days > 0 ? round(total / days) : null,
+        n: days,
+        activeDays: num(a?.active_days),
+        userDays: total,
+      };
+    }
     case 'lifecycle': {
       const flow = {
         start: n,
@@ -280,7 +303,7 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
       for (const m of plan.metrics) {
         const measure = m.def.measure;
         const cell = current.get(m.def.id)!.get(keyOf(dims, period));
-        const value = metricValue(m, cell, plan.minSample);
+        const value = metricValue(m, cell, plan.minSample, daysIn(plan, periods, i, range));
         if (m.def.id === 'fcr') value.method = m.params.method;
         if (prevRange) {
           const prevPeriod = plan.grain ? prevPeriods[i] : null;
@@ -288,7 +311,13 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
             prevPeriod === undefined ? undefined : previous.get(m.def.id)!.get(keyOf(dims, prevPeriod));
           Object.assign(
             value,
-            compareValues(measure, cell, prevCell, value, metricValue(m, prevCell, plan.minSample)),
+            compareValues(
+              measure,
+              cell,
+              prevCell,
+              value,
+              metricValue(m, prevCell, plan.minSample, daysIn(plan, prevPeriods, i, prevRange)),
+            ),
           );
         }
         row[m.def.id] = value;
@@ -309,6 +338,17 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
       ),
     },
   };
+}
+
+/** Local calendar days of period i (clipped to the range); 0 for hourly buckets. */
+function daysIn(plan: QueryPlan, periods: (string | null)[], i: number, range: Range): number {
+  if (plan.grain === 'hour') return 0;
+  const day = (s: string) => Date.parse(`${s.slice(0, 10)}T00:00:00Z`);
+  const from = day(range.from);
+  const to = day(range.to);
+  const start = periods[i] ? Math.max(day(periods[i]!), from) : from;
+  const end = periods[i + 1] ? Math.min(day(periods[i + 1]!), to) : to;
+  return Math.max(0, Math.round((end - start) / 86_400_000));
 }
 
 /** '2026-03-01 00:00:00' → '2026-03-01' (or '2026-03-01T14:00' for hours). */

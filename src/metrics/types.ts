@@ -18,7 +18,10 @@ export interface Bilingual {
  * - `mean`: mean of `value` (t interval); `duration` adds median and p90 (order-statistic intervals);
  * - `count`: number of rows; `sum`: total of `value`;
  * - `lifecycle`: customers at the start of each period (S), lost during it, at its end (E) and new
- *   (N, still active at the end); the value is lost ÷ S, (S − lost) ÷ S or E ÷ S, in percent.
+ *   (N, still active at the end); the value is lost ÷ S, (S − lost) ÷ S or E ÷ S, in percent;
+ * - `distinct`: exact number of distinct `value`s; `dailyDistinct`: the mean over the period's days of
+ *   each day's distinct `value`s (days without any count as zero);
+ * - `openAtEnd`: rows `opened` before the period's end and not `closed` by then.
  */
 export type Measure =
   | { readonly type: 'nps'; readonly score: Expr }
@@ -27,7 +30,10 @@ export type Measure =
   | { readonly type: 'duration'; readonly value: Expr }
   | { readonly type: 'count' }
   | { readonly type: 'sum'; readonly value: Expr }
-  | { readonly type: 'lifecycle'; readonly outcome: 'lost' | 'retained' | 'end' };
+  | { readonly type: 'lifecycle'; readonly outcome: 'lost' | 'retained' | 'end' }
+  | { readonly type: 'distinct'; readonly value: Expr }
+  | { readonly type: 'dailyDistinct'; readonly value: Expr }
+  | { readonly type: 'openAtEnd'; readonly opened: Expr; readonly closed: Expr };
 
 export interface ParamSpec {
   readonly name: string;

@@ -12,6 +12,7 @@ export const duckdbDialect: Dialect = {
   bucket: (ts, grain, tz) => `strftime(date_trunc('${grain}', timezone(${tz}, ${ts})), '%Y-%m-%d %H:%M:%S')`,
   localToInstant: (local, tz) => `timezone(${tz}, CAST(${local} AS TIMESTAMP))`,
   instant: (text) => `CAST(${text} AS TIMESTAMPTZ)`,
+  countDistinct: (expr) => `count(DISTINCT ${expr})`,
   countIf: (cond) => `count(*) FILTER (WHERE ${cond})`,
   secondsBetween: (from, to) => `(epoch(${to}) - epoch(${from}))`,
   addDays: (ts, days) => `(${ts} + to_days(CAST(${days} AS INTEGER)))`,
