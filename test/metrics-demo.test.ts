@@ -11,161 +11,165 @@ import { METRICS } from '../src/metrics/catalogue.ts';
 import { importFile } from '../src/service/operations.ts';
 import type { Project } from '../src/store/store.ts';
 import { fixedClock } from '../src/util/clock.ts';
-import { makeEnv, type TestEnv, tempDir } from './helpers.ts';
+import { ENGINES } from './engines.ts';
+import { type TestEnv, tempDir } from './helpers.ts';
 
-let env: TestEnv;
-let project: Project;
-const NOW = new Date('2026-11-01T00:00:00Z');
-const RANGE = { from: '2025-11-01', to: '2026-11-01' };
-const TZ = 'Europe/Rome';
+describe.each(ENGINES)('on $name', (engine) => {
+  let env: TestEnv;
+  let project: Project;
+  const NOW = new Date('2026-11-01T00:00:00Z');
+  const RANGE = { from: '2025-11-01', to: '2026-11-01' };
+  const TZ = 'Europe/Rome';
 
-beforeAll(async () => {
-  env = await makeEnv({ clock: fixedClock(NOW.toISOString()) });
-  const dir = tempDir('polso-demo-metrics-');
-  const demo = await generateDemo({ size: 60_000, seed: 3, outDir: dir });
-  for (const f of demo.files)
-    if (f.rows > 0)
-      await importFile(env.store, { projectId: env.project.projectId, path: f.path, type: f.kind });
-  rmSync(dir, { recursive: true, force: true });
-  project = (await env.store.getProject(env.project.projectId))!;
-});
-afterAll(async () => env.close());
-
-const run = (q: Record<string, unknown>) => runQuery(env.store, planQuery({ ...RANGE, ...q }, project, NOW));
-type V = {
-  value: number | null;
-  n: number;
-  promoters?: number;
-  passives?: number;
-  detractors?: number;
-  hits?: number;
-};
-
-describe('invariants on demo data', () => {
-  it('NPS stays within −100…100 and promoters + passives + detractors = answered', async () => {
-    const r = await run({ metrics: ['nps'], groupBy: ['channel', 'touchpoint'], grain: 'month' });
-    expect(r.rows.length).toBeGreaterThan(0);
-    for (const row of r.rows) {
-      const v = row.nps as V;
-      if (v.n === 0) continue;
-      expect(v.value!).toBeGreaterThanOrEqual(-100);
-      expect(v.value!).toBeLessThanOrEqual(100);
-      expect(v.promoters! + v.passives! + v.detractors!).toBe(v.n);
-    }
+  beforeAll(async () => {
+    env = await engine.make({ clock: fixedClock(NOW.toISOString()) });
+    const dir = tempDir('polso-demo-metrics-');
+    const demo = await generateDemo({ size: 60_000, seed: 3, outDir: dir });
+    for (const f of demo.files)
+      if (f.rows > 0)
+        await importFile(env.store, { projectId: env.project.projectId, path: f.path, type: f.kind });
+    rmSync(dir, { recursive: true, force: true });
+    project = (await env.store.getProject(env.project.projectId))!;
   });
+  afterAll(async () => env.close());
 
-  it('group totals add up to the ungrouped total, and no month is dropped', async () => {
-    const grouped = await run({
-      metrics: ['contact_volume', 'csat', 'page_views'],
-      groupBy: ['segment'],
-      grain: 'month',
-    });
-    const total = await run({ metrics: ['contact_volume', 'csat', 'page_views'], grain: 'month' });
-    const segments = new Set(grouped.rows.map((r) => r.segment));
-    expect(total.rows).toHaveLength(12);
-    expect(grouped.rows).toHaveLength(12 * segments.size);
-    for (const t of total.rows) {
-      const parts = grouped.rows.filter((g) => g.period === t.period);
-      for (const metric of ['contact_volume', 'page_views'])
-        expect(parts.reduce((s, p) => s + (p[metric] as V).n, 0)).toBe((t[metric] as V).n);
-      // shares are not additive, but their counts are
-      expect(parts.reduce((s, p) => s + ((p.csat as V).hits ?? 0), 0)).toBe((t.csat as V).hits);
-    }
-  });
-});
+  const run = (q: Record<string, unknown>) =>
+    runQuery(env.store, planQuery({ ...RANGE, ...q }, project, NOW));
+  type V = {
+    value: number | null;
+    n: number;
+    promoters?: number;
+    passives?: number;
+    detractors?: number;
+    hits?: number;
+  };
 
-/** Hand-written SQL per metric: the monthly value over RANGE in Rome time. */
-const HAND: Record<string, string> = {
-  nps: `SELECT m, 100.0 * (count(*) FILTER (WHERE score >= 9) - count(*) FILTER (WHERE score <= 6)) / count(*) AS v, count(*) AS n
-        FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM survey_responses)
-        WHERE metric = 'nps' AND score IS NOT NULL AND {range} GROUP BY m`,
-  csat: `SELECT m, 100.0 * count(*) FILTER (WHERE score >= CASE scale_max WHEN 5 THEN 4 WHEN 10 THEN 8 WHEN 3 THEN 3 END) / count(*) AS v, count(*) AS n
-        FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM survey_responses)
-        WHERE metric = 'csat' AND score IS NOT NULL AND {range} GROUP BY m`,
-  ces: `SELECT m, avg(score) AS v, count(*) AS n FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM survey_responses)
-        WHERE metric = 'ces' AND score IS NOT NULL AND {range} GROUP BY m`,
-  aht: `SELECT m, avg(coalesce(talk_seconds, 0) + coalesce(hold_seconds, 0) + coalesce(conference_seconds, 0) + coalesce(wrap_up_seconds, 0)) AS v, count(*) AS n
-        FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM contacts)
-        WHERE NOT abandoned AND coalesce(talk_seconds, hold_seconds, conference_seconds, wrap_up_seconds) IS NOT NULL AND {range} GROUP BY m`,
-  frt: `SELECT m, avg(epoch(first_response_at) - epoch(ts)) AS v, count(*) AS n
-        FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM contacts)
-        WHERE direction = 'inbound' AND first_response_at IS NOT NULL AND {range} GROUP BY m`,
-  resolution_time: `SELECT m, avg(epoch(resolved_at) - epoch(ts)) AS v, count(*) AS n
-        FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', resolved_at)), '%Y-%m-%d') AS m FROM contacts)
-        WHERE resolved_at IS NOT NULL AND {rangeResolved} GROUP BY m`,
-  fcr: `SELECT m, 100.0 * count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM contacts r WHERE r.customer_id = c.customer_id AND r.reason = c.reason
-          AND r.ts > c.ts AND r.ts <= c.ts + INTERVAL 7 DAY)) / count(*) AS v, count(*) AS n
-        FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM contacts) c
-        WHERE direction = 'inbound' AND customer_id IS NOT NULL AND reason IS NOT NULL AND ts + INTERVAL 7 DAY <= TIMESTAMPTZ '2026-11-01 00:00:00+00' AND {range} GROUP BY m`,
-  abandonment_rate: `SELECT m, 100.0 * count(*) FILTER (WHERE abandoned) / count(*) AS v, count(*) AS n
-        FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM contacts)
-        WHERE direction = 'inbound' AND channel IN ('voice', 'chat') AND NOT (abandoned AND coalesce(wait_seconds, 0) < 5) AND {range} GROUP BY m`,
-  survey_response_rate: `SELECT m, 100.0 * count(started_at) / count(*) AS v, count(*) AS n
-        FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', coalesce(sent_at, ts))), '%Y-%m-%d') AS m FROM survey_invitations)
-        WHERE delivered_at IS NOT NULL AND {rangeSent} GROUP BY m`,
-  social_engagement: `SELECT m, sum(CASE kind WHEN 'like' THEN 1 WHEN 'poll_vote' THEN 1 WHEN 'comment' THEN 2 WHEN 'share' THEN 3 WHEN 'mention' THEN 2 END) AS v, count(*) AS n
-        FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM social) WHERE {range} GROUP BY m`,
-  churn_rate: `WITH life AS (
-          SELECT c.id, coalesce(c.acquired_at, s.fs, o.fo) AS acq, coalesce(c.churned_at, CASE WHEN s.open = 0 THEN s.le END) AS lost
-          FROM customers c
-          LEFT JOIN (SELECT customer_id, min(started_at) AS fs, max(ended_at) AS le, count(*) FILTER (WHERE ended_at IS NULL) AS open
-            FROM subscriptions GROUP BY 1) s ON s.customer_id = c.id
-          LEFT JOIN (SELECT customer_id, min(ts) AS fo FROM orders WHERE status = 'completed' GROUP BY 1) o ON o.customer_id = c.id),
-        months AS (SELECT strftime(m, '%Y-%m-%d') AS m, timezone('Europe/Rome', m) AS b0, timezone('Europe/Rome', m + INTERVAL 1 MONTH) AS b1
-          FROM generate_series(TIMESTAMP '2025-11-01', TIMESTAMP '2026-10-01', INTERVAL 1 MONTH) t(m))
-        SELECT m, 100.0 * count(*) FILTER (WHERE acq < b0 AND (lost IS NULL OR lost >= b0) AND lost < b1)
-            / count(*) FILTER (WHERE acq < b0 AND (lost IS NULL OR lost >= b0)) AS v,
-          count(*) FILTER (WHERE acq < b0 AND (lost IS NULL OR lost >= b0)) AS n
-        FROM life, months GROUP BY m`,
-  active_users: `SELECT m, count(DISTINCT coalesce(customer_id, anonymous_id)) AS v, count(DISTINCT coalesce(customer_id, anonymous_id)) AS n
-        FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM events) WHERE {range} GROUP BY m`,
-  page_views: `SELECT m, count(*) AS v, count(*) AS n FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM events)
-        WHERE page IS NOT NULL AND {range} GROUP BY m`,
-};
-
-describe('agreement with hand-written SQL on demo data', () => {
-  const range = (col: string) =>
-    `${col} >= timezone('Europe/Rome', TIMESTAMP '2025-11-01 00:00:00') AND ${col} < timezone('Europe/Rome', TIMESTAMP '2026-11-01 00:00:00')`;
-  for (const [metric, sql] of Object.entries(HAND)) {
-    it(`${metric} by month equals the raw computation`, async () => {
-      expect(METRICS.has(metric)).toBe(true);
-      const r = await run({ metrics: [metric], grain: 'month', timezone: TZ });
-      const expected = await env.store.sql(
-        sql
-          .replace('{range}', range('ts'))
-          .replace('{rangeResolved}', range('resolved_at'))
-          .replace('{rangeSent}', range('coalesce(sent_at, ts)')),
-      );
-      const byMonth = new Map(expected.map((e) => [String(e.m), e]));
-      let compared = 0;
+  describe('invariants on demo data', () => {
+    it('NPS stays within −100…100 and promoters + passives + detractors = answered', async () => {
+      const r = await run({ metrics: ['nps'], groupBy: ['channel', 'touchpoint'], grain: 'month' });
+      expect(r.rows.length).toBeGreaterThan(0);
       for (const row of r.rows) {
-        const v = row[metric] as V;
-        const e = byMonth.get(String(row.period));
-        if (!e) {
-          expect(v.n).toBe(0);
-          continue;
-        }
-        expect(v.n, `${metric} ${row.period} n`).toBe(Number(e.n));
-        expect(v.value!, `${metric} ${row.period}`).toBeCloseTo(Number(e.v), 3);
-        compared++;
+        const v = row.nps as V;
+        if (v.n === 0) continue;
+        expect(v.value!).toBeGreaterThanOrEqual(-100);
+        expect(v.value!).toBeLessThanOrEqual(100);
+        expect(v.promoters! + v.passives! + v.detractors!).toBe(v.n);
       }
-      expect(compared).toBeGreaterThan(6);
     });
-  }
 
-  it('FRT median and p90 are the order statistics x(⌈pn⌉)', async () => {
-    const r = await run({ metrics: ['frt'] });
-    const [e] = await env.store.sql(
-      `SELECT list_sort(list(x))[CAST(ceil(0.5 * count(*)) AS INT)] AS median, list_sort(list(x))[CAST(ceil(0.9 * count(*)) AS INT)] AS p90
-       FROM (SELECT epoch(first_response_at) - epoch(ts) AS x FROM contacts WHERE direction = 'inbound' AND first_response_at IS NOT NULL AND ${range('ts')})`,
-    );
-    const frt = r.rows[0]!.frt as {
-      median: { value: number; ci: [number, number] };
-      p90: { value: number; ci: [number, number] };
-    };
-    expect(frt.median.value).toBeCloseTo(Number(e!.median), 6);
-    expect(frt.p90.value).toBeCloseTo(Number(e!.p90), 6);
-    expect(frt.median.ci[0]).toBeLessThanOrEqual(frt.median.value);
-    expect(frt.median.ci[1]).toBeGreaterThanOrEqual(frt.median.value);
+    it('group totals add up to the ungrouped total, and no month is dropped', async () => {
+      const grouped = await run({
+        metrics: ['contact_volume', 'csat', 'page_views'],
+        groupBy: ['segment'],
+        grain: 'month',
+      });
+      const total = await run({ metrics: ['contact_volume', 'csat', 'page_views'], grain: 'month' });
+      const segments = new Set(grouped.rows.map((r) => r.segment));
+      expect(total.rows).toHaveLength(12);
+      expect(grouped.rows).toHaveLength(12 * segments.size);
+      for (const t of total.rows) {
+        const parts = grouped.rows.filter((g) => g.period === t.period);
+        for (const metric of ['contact_volume', 'page_views'])
+          expect(parts.reduce((s, p) => s + (p[metric] as V).n, 0)).toBe((t[metric] as V).n);
+        // shares are not additive, but their counts are
+        expect(parts.reduce((s, p) => s + ((p.csat as V).hits ?? 0), 0)).toBe((t.csat as V).hits);
+      }
+    });
+  });
+
+  /** Hand-written SQL per metric: the monthly value over RANGE in Rome time. */
+  const HAND: Record<string, string> = {
+    nps: `SELECT m, 100.0 * (count(*) FILTER (WHERE score >= 9) - count(*) FILTER (WHERE score <= 6)) / count(*) AS v, count(*) AS n
+          FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM survey_responses)
+          WHERE metric = 'nps' AND score IS NOT NULL AND {range} GROUP BY m`,
+    csat: `SELECT m, 100.0 * count(*) FILTER (WHERE score >= CASE scale_max WHEN 5 THEN 4 WHEN 10 THEN 8 WHEN 3 THEN 3 END) / count(*) AS v, count(*) AS n
+          FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM survey_responses)
+          WHERE metric = 'csat' AND score IS NOT NULL AND {range} GROUP BY m`,
+    ces: `SELECT m, avg(score) AS v, count(*) AS n FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM survey_responses)
+          WHERE metric = 'ces' AND score IS NOT NULL AND {range} GROUP BY m`,
+    aht: `SELECT m, avg(coalesce(talk_seconds, 0) + coalesce(hold_seconds, 0) + coalesce(conference_seconds, 0) + coalesce(wrap_up_seconds, 0)) AS v, count(*) AS n
+          FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM contacts)
+          WHERE NOT abandoned AND coalesce(talk_seconds, hold_seconds, conference_seconds, wrap_up_seconds) IS NOT NULL AND {range} GROUP BY m`,
+    frt: `SELECT m, avg(epoch(first_response_at) - epoch(ts)) AS v, count(*) AS n
+          FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM contacts)
+          WHERE direction = 'inbound' AND first_response_at IS NOT NULL AND {range} GROUP BY m`,
+    resolution_time: `SELECT m, avg(epoch(resolved_at) - epoch(ts)) AS v, count(*) AS n
+          FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', resolved_at)), '%Y-%m-%d') AS m FROM contacts)
+          WHERE resolved_at IS NOT NULL AND {rangeResolved} GROUP BY m`,
+    fcr: `SELECT m, 100.0 * count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM contacts r WHERE r.customer_id = c.customer_id AND r.reason = c.reason
+            AND r.ts > c.ts AND r.ts <= c.ts + INTERVAL 7 DAY)) / count(*) AS v, count(*) AS n
+          FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM contacts) c
+          WHERE direction = 'inbound' AND customer_id IS NOT NULL AND reason IS NOT NULL AND ts + INTERVAL 7 DAY <= TIMESTAMPTZ '2026-11-01 00:00:00+00' AND {range} GROUP BY m`,
+    abandonment_rate: `SELECT m, 100.0 * count(*) FILTER (WHERE abandoned) / count(*) AS v, count(*) AS n
+          FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM contacts)
+          WHERE direction = 'inbound' AND channel IN ('voice', 'chat') AND NOT (abandoned AND coalesce(wait_seconds, 0) < 5) AND {range} GROUP BY m`,
+    survey_response_rate: `SELECT m, 100.0 * count(started_at) / count(*) AS v, count(*) AS n
+          FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', coalesce(sent_at, ts))), '%Y-%m-%d') AS m FROM survey_invitations)
+          WHERE delivered_at IS NOT NULL AND {rangeSent} GROUP BY m`,
+    social_engagement: `SELECT m, sum(CASE kind WHEN 'like' THEN 1 WHEN 'poll_vote' THEN 1 WHEN 'comment' THEN 2 WHEN 'share' THEN 3 WHEN 'mention' THEN 2 END) AS v, count(*) AS n
+          FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM social) WHERE {range} GROUP BY m`,
+    churn_rate: `WITH life AS (
+            SELECT c.id, coalesce(c.acquired_at, s.fs, o.fo) AS acq, coalesce(c.churned_at, CASE WHEN s.open = 0 THEN s.le END) AS lost
+            FROM customers c
+            LEFT JOIN (SELECT customer_id, min(started_at) AS fs, max(ended_at) AS le, count(*) FILTER (WHERE ended_at IS NULL) AS open
+              FROM subscriptions GROUP BY 1) s ON s.customer_id = c.id
+            LEFT JOIN (SELECT customer_id, min(ts) AS fo FROM orders WHERE status = 'completed' GROUP BY 1) o ON o.customer_id = c.id),
+          months AS (SELECT strftime(m, '%Y-%m-%d') AS m, timezone('Europe/Rome', m) AS b0, timezone('Europe/Rome', m + INTERVAL 1 MONTH) AS b1
+            FROM generate_series(TIMESTAMP '2025-11-01', TIMESTAMP '2026-10-01', INTERVAL 1 MONTH) t(m))
+          SELECT m, 100.0 * count(*) FILTER (WHERE acq < b0 AND (lost IS NULL OR lost >= b0) AND lost < b1)
+              / count(*) FILTER (WHERE acq < b0 AND (lost IS NULL OR lost >= b0)) AS v,
+            count(*) FILTER (WHERE acq < b0 AND (lost IS NULL OR lost >= b0)) AS n
+          FROM life, months GROUP BY m`,
+    active_users: `SELECT m, count(DISTINCT coalesce(customer_id, anonymous_id)) AS v, count(DISTINCT coalesce(customer_id, anonymous_id)) AS n
+          FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM events) WHERE {range} GROUP BY m`,
+    page_views: `SELECT m, count(*) AS v, count(*) AS n FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM events)
+          WHERE page IS NOT NULL AND {range} GROUP BY m`,
+  };
+
+  describe('agreement with hand-written SQL on demo data', () => {
+    const range = (col: string) =>
+      `${col} >= timezone('Europe/Rome', TIMESTAMP '2025-11-01 00:00:00') AND ${col} < timezone('Europe/Rome', TIMESTAMP '2026-11-01 00:00:00')`;
+    for (const [metric, sql] of Object.entries(HAND)) {
+      it(`${metric} by month equals the raw computation`, async () => {
+        expect(METRICS.has(metric)).toBe(true);
+        const r = await run({ metrics: [metric], grain: 'month', timezone: TZ });
+        const expected = await env.store.sql(
+          sql
+            .replace('{range}', range('ts'))
+            .replace('{rangeResolved}', range('resolved_at'))
+            .replace('{rangeSent}', range('coalesce(sent_at, ts)')),
+        );
+        const byMonth = new Map(expected.map((e) => [String(e.m), e]));
+        let compared = 0;
+        for (const row of r.rows) {
+          const v = row[metric] as V;
+          const e = byMonth.get(String(row.period));
+          if (!e) {
+            expect(v.n).toBe(0);
+            continue;
+          }
+          expect(v.n, `${metric} ${row.period} n`).toBe(Number(e.n));
+          expect(v.value!, `${metric} ${row.period}`).toBeCloseTo(Number(e.v), 3);
+          compared++;
+        }
+        expect(compared).toBeGreaterThan(6);
+      });
+    }
+
+    it('FRT median and p90 are the order statistics x(⌈pn⌉)', async () => {
+      const r = await run({ metrics: ['frt'] });
+      const [e] = await env.store.sql(
+        `SELECT list_sort(list(x))[CAST(ceil(0.5 * count(*)) AS INT)] AS median, list_sort(list(x))[CAST(ceil(0.9 * count(*)) AS INT)] AS p90
+         FROM (SELECT epoch(first_response_at) - epoch(ts) AS x FROM contacts WHERE direction = 'inbound' AND first_response_at IS NOT NULL AND ${range('ts')})`,
+      );
+      const frt = r.rows[0]!.frt as {
+        median: { value: number; ci: [number, number] };
+        p90: { value: number; ci: [number, number] };
+      };
+      expect(frt.median.value).toBeCloseTo(Number(e!.median), 6);
+      expect(frt.p90.value).toBeCloseTo(Number(e!.p90), 6);
+      expect(frt.median.ci[0]).toBeLessThanOrEqual(frt.median.value);
+      expect(frt.median.ci[1]).toBeGreaterThanOrEqual(frt.median.value);
+    });
   });
 });
