@@ -122,6 +122,10 @@ describe.each(ENGINES)('on $name', (engine) => {
           FROM life, months GROUP BY m`,
     active_users: `SELECT m, count(DISTINCT coalesce(customer_id, anonymous_id)) AS v, count(DISTINCT coalesce(customer_id, anonymous_id)) AS n
           FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM events) WHERE {range} GROUP BY m`,
+    mau: `WITH months AS (SELECT strftime(m, '%Y-%m-%d') AS m, timezone('Europe/Rome', m + INTERVAL 1 MONTH) AS e
+            FROM generate_series(TIMESTAMP '2025-11-01', TIMESTAMP '2026-10-01', INTERVAL 1 MONTH) t(m))
+          SELECT m, count(DISTINCT coalesce(customer_id, anonymous_id)) AS v, count(DISTINCT coalesce(customer_id, anonymous_id)) AS n
+          FROM months JOIN events ON ts >= e - INTERVAL 30 DAY AND ts < e GROUP BY m`,
     page_views: `SELECT m, count(*) AS v, count(*) AS n FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM events)
           WHERE page IS NOT NULL AND {range} GROUP BY m`,
   };

@@ -373,6 +373,28 @@ describe.each(ENGINES)('on $name', (engine) => {
       expect(hourly.body.error.code).toBe('POLSO_BAD_QUERY');
     });
 
+    it('WAU and MAU over the days ending with each period; stickiness = mean DAU ÷ MAU', async () => {
+      const total = await query({
+        metrics: ['wau', 'mau', 'stickiness'],
+        from: '2026-04-01',
+        to: '2026-04-05',
+        timezone: 'UTC',
+      });
+      const [row] = total.body.rows;
+      expect(row.wau.value).toBe(3);
+      expect(row.mau.value).toBe(3);
+      expect(row.stickiness.value).toBeCloseTo(100 / 3, 3);
+      const daily = await query({
+        metrics: ['wau'],
+        grain: 'day',
+        from: '2026-04-01',
+        to: '2026-04-05',
+        timezone: 'UTC',
+      });
+      // 1 April: u1, u2; 2 April: u1, u2 (7 days back); 3 April: the same; 4 April: + a1
+      expect(daily.body.rows.map((r: { wau: { value: number } }) => r.wau.value)).toEqual([2, 2, 2, 3]);
+    });
+
     it('backlog counts contacts still open at the end of each period', async () => {
       const r = await query({
         metrics: ['backlog'],

@@ -13,23 +13,46 @@ const now = new Date('2026-06-01T00:00:00Z');
 describe('compiled SQL (duckdb)', () => {
   it('NPS by channel and month', () => {
     const plan = planQuery(
-      { metrics: ['nps'], groupBy: ['channel'], grain: 'month', from: '2026-01-01', to: '2026-07-01', filters: { segment: ['smb'] } },
+      {
+        metrics: ['nps'],
+        groupBy: ['channel'],
+        grain: 'month',
+        from: '2026-01-01',
+        to: '2026-07-01',
+        filters: { segment: ['smb'] },
+      },
       project,
       now,
     );
-    const { sql, params } = aggregateSql(plan, plan.metrics[0]!, duckdbDialect, { from: plan.from, to: plan.to });
-    expect(sql.replace(/\s+/g, ' ')).toMatchInlineSnapshot(`"SELECT s."channel" AS d0, strftime(date_trunc('month', timezone($tz_0, s."ts")), '%Y-%m-%d %H:%M:%S') AS period, count(*) AS n, count(*) FILTER (WHERE s."score" >= 9) AS promoters, count(*) FILTER (WHERE s."score" <= 6) AS detractors FROM "survey_responses" s LEFT JOIN "customers" c ON c.project_id = s.project_id AND c.id = s.customer_id WHERE s.project_id = $project_1 AND s."ts" >= timezone($tz_0, CAST($day_2 AS TIMESTAMP)) AND s."ts" < timezone($tz_0, CAST($day_3 AS TIMESTAMP)) AND ((s."metric" = $l_4) AND (s."score" IS NOT NULL)) AND c."segment" IN ($f_5) GROUP BY d0, period"`);
-    expect(Object.values(params)).toEqual(expect.arrayContaining(['prj_test', 'Europe/Rome', '2026-01-01', '2026-07-01', 'smb', 'nps']));
+    const { sql, params } = aggregateSql(plan, plan.metrics[0]!, duckdbDialect, {
+      from: plan.from,
+      to: plan.to,
+    });
+    expect(sql.replace(/\s+/g, ' ')).toMatchInlineSnapshot(
+      `"SELECT s."channel" AS d0, strftime(date_trunc('month', timezone($tz_0, s."ts")), '%Y-%m-%d %H:%M:%S') AS period, count(*) AS n, count(*) FILTER (WHERE s."score" >= 9) AS promoters, count(*) FILTER (WHERE s."score" <= 6) AS detractors FROM "survey_responses" s LEFT JOIN "customers" c ON c.project_id = s.project_id AND c.id = s.customer_id WHERE s.project_id = $project_1 AND s."ts" >= timezone($tz_0, CAST($day_2 AS TIMESTAMP)) AND s."ts" < timezone($tz_0, CAST($day_3 AS TIMESTAMP)) AND ((s."metric" = $l_4) AND (s."score" IS NOT NULL)) AND c."segment" IN ($f_5) GROUP BY d0, period"`,
+    );
+    expect(Object.values(params)).toEqual(
+      expect.arrayContaining(['prj_test', 'Europe/Rome', '2026-01-01', '2026-07-01', 'smb', 'nps']),
+    );
   });
 
   it('binds hostile filter values instead of writing them into the SQL', () => {
     const hostile = "x') OR 1=1; DROP TABLE contacts; --";
     const plan = planQuery(
-      { metrics: ['contact_volume'], filters: { reason: [hostile] }, from: '2026-01-01', to: '2026-02-01', timezone: 'Europe/Rome' },
+      {
+        metrics: ['contact_volume'],
+        filters: { reason: [hostile] },
+        from: '2026-01-01',
+        to: '2026-02-01',
+        timezone: 'Europe/Rome',
+      },
       project,
       now,
     );
-    const { sql, params } = aggregateSql(plan, plan.metrics[0]!, duckdbDialect, { from: plan.from, to: plan.to });
+    const { sql, params } = aggregateSql(plan, plan.metrics[0]!, duckdbDialect, {
+      from: plan.from,
+      to: plan.to,
+    });
     expect(sql).not.toContain('DROP TABLE');
     expect(sql).not.toContain('Europe/Rome');
     expect(Object.values(params)).toContain(hostile);

@@ -151,6 +151,8 @@ export function aggregateSql(
     case 'lifecycle':
     case 'dailyDistinct':
     case 'openAtEnd':
+    case 'rollingDistinct':
+    case 'ratio':
       throw new Error(`${m.def.id}: ${measure.type} metrics have their own compiler`);
   }
   const keys = [...sc.dims, ...(sc.period ? [`${sc.period} AS period`] : [])];
@@ -241,6 +243,36 @@ export function openAtEndSql(
   const group = [...plan.groupBy.map((_, i) => `d${i}`), ...(plan.grain ? ['period'] : [])];
   const sql = `SELECT ${[...keys, `${d.countIf(`${opened} < periods.b1 AND (${closed} IS NULL OR ${closed} >= periods.b1)`)} AS n`].join(', ')}
     FROM ${sc.from} CROSS JOIN (${periodsSql(plan, d, bound(range.from), bound(range.to), tz)}) periods
+    WHERE ${sc.where}
+    ${group.length > 0 ? `GROUP BY ${group.join(', ')}` : ''}`;
+  return { sql, params: b.values };
+}
+
+/** Distinct values in the `days` days ending with each period (events before `from` included). */
+export function rollingDistinctSql(
+  plan: QueryPlan,
+  m: MetricPlan,
+  d: Dialect,
+  range: { from: string; to: string },
+) {
+  const b = new Binder(d);
+  const measure = m.def.measure;
+  if (measure.type !== 'rollingDistinct')
+    throw new Error('rollingDistinctSql needs a rollingDistinct metric');
+  const early = plan.dateOnly
+    ? new Date(Date.parse(`${range.from}T00:00:00Z`) - measure.days * 86_400_000).toISOString().slice(0, 10)
+    : new Date(Date.parse(range.from) - measure.days * 86_400_000).toISOString();
+  const sc = scope(plan, m, d, b, { from: early, to: range.to });
+  const tz = b.bind(plan.timezone, 'tz');
+  const bound = (x: string) =>
+    plan.dateOnly ? d.localToInstant(b.bind(x, 'day'), tz) : d.instant(b.bind(x, 'at'));
+  const v = compileExpr(measure.value, d, b, m);
+  const days = b.bind(measure.days, 'days');
+  const keys = [...sc.dims, ...(plan.grain ? ['periods.period AS period'] : [])];
+  const group = [...plan.groupBy.map((_, i) => `d${i}`), ...(plan.grain ? ['period'] : [])];
+  const sql = `SELECT ${[...keys, `${d.countDistinct(v)} AS n`].join(', ')}
+    FROM ${sc.from} JOIN (${periodsSql(plan, d, bound(range.from), bound(range.to), tz)}) periods
+      ON ${sc.time} < periods.b1 AND ${sc.time} >= ${d.addDays('periods.b1', `-${days}`)}
     WHERE ${sc.where}
     ${group.length > 0 ? `GROUP BY ${group.join(', ')}` : ''}`;
   return { sql, params: b.values };

@@ -4,6 +4,7 @@
  * time bucket (empty buckets included, as `{value: null, n: 0}`), each metric with its `n`, interval,
  * small-sample flag, and — with `compare` — the previous value, the difference and its significance.
  */
+import { METRICS } from '../metrics/catalogue.ts';
 import type { Measure } from '../metrics/types.ts';
 import {
   aggregateSql,
@@ -12,6 +13,7 @@ import {
   lifecycleSql,
   openAtEndSql,
   orderStatisticsSql,
+  rollingDistinctSql,
 } from './compile.ts';
 import type { Dialect } from './dialect.ts';
 import { comparisonRange, type MetricPlan, type QueryPlan } from './plan.ts';
@@ -76,6 +78,7 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
     lifecycle: lifecycleSql,
     dailyDistinct: dailyDistinctSql,
     openAtEnd: openAtEndSql,
+    rollingDistinct: rollingDistinctSql,
   } as const;
   const type = m.def.measure.type;
   const compile = type in compilers ? compilers[type as keyof typeof compilers] : aggregateSql;
@@ -186,7 +189,10 @@ function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number, d
       return { value: n === 0 ? 0 : round(num(a!.total)), n };
     case 'distinct':
     case 'openAtEnd':
+    case 'rollingDistinct':
       return { value: n, n };
+    case 'ratio':
+      throw new Error(`${m.def.id}: ratios are derived from their components`);
     case 'dailyDistinct': {
       const total = num(a?.total);
       return {
@@ -277,7 +283,16 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
   const prevPeriods = prevRange ? await periodsOf(prevRange) : [];
   const current = new Map<string, Map<string, Cell>>();
   const previous = new Map<string, Map<string, Cell>>();
-  for (const m of plan.metrics) {
+  // Ratios are computed from their components, run as metrics of their own (requested or not).
+  const components = new Map<string, MetricPlan>();
+  for (const m of plan.metrics)
+    if (m.def.measure.type === 'ratio')
+      for (const id of [m.def.measure.numerator, m.def.measure.denominator])
+        if (!plan.metrics.some((x) => x.def.id === id))
+          components.set(id, { ...m, def: METRICS.get(id)!, params: {} });
+  const computed = [...plan.metrics, ...components.values()].filter((m) => m.def.measure.type !== 'ratio');
+  const byId = new Map(computed.map((m) => [m.def.id, m]));
+  for (const m of computed) {
     current.set(m.def.id, await runMetric(exec, plan, m, range));
     if (prevRange) previous.set(m.def.id, await runMetric(exec, plan, m, prevRange));
   }
@@ -302,6 +317,17 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
       if (plan.grain) row.period = formatPeriod(period!, plan.grain);
       for (const m of plan.metrics) {
         const measure = m.def.measure;
+        if (m.def.measure.type === 'ratio') {
+          row[m.def.id] = ratioValue(
+            m.def.measure,
+            byId,
+            current,
+            keyOf(dims, period),
+            plan,
+            daysIn(plan, periods, i, range),
+          );
+          continue;
+        }
         const cell = current.get(m.def.id)!.get(keyOf(dims, period));
         const value = metricValue(m, cell, plan.minSample, daysIn(plan, periods, i, range));
         if (m.def.id === 'fcr') value.method = m.params.method;
@@ -338,6 +364,22 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
       ),
     },
   };
+}
+
+/** 100 × numerator ÷ denominator, from the components' values in the same row. */
+function ratioValue(
+  measure: Extract<Measure, { type: 'ratio' }>,
+  byId: Map<string, MetricPlan>,
+  cells: Map<string, Map<string, Cell>>,
+  key: string,
+  plan: QueryPlan,
+  days: number,
+): MetricValue {
+  const part = (id: string) => metricValue(byId.get(id)!, cells.get(id)!.get(key), plan.minSample, days);
+  const num = part(measure.numerator);
+  const den = part(measure.denominator);
+  const value = num.value !== null && den.value ? round((100 * num.value) / den.value) : null;
+  return { value, n: den.n, ci: null, [measure.numerator]: num.value, [measure.denominator]: den.value };
 }
 
 /** Local calendar days of period i (clipped to the range); 0 for hourly buckets. */

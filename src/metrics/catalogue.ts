@@ -647,6 +647,49 @@ const defs: MetricDefinition[] = [
     params: [],
     seeds: ['002'],
   },
+  ...(
+    [
+      ['wau', 7, { it: 'Utenti attivi settimanali (WAU)', en: 'Weekly active users (WAU)' }],
+      ['mau', 30, { it: 'Utenti attivi mensili (MAU)', en: 'Monthly active users (MAU)' }],
+    ] as const
+  ).map(
+    ([id, days, name]): MetricDefinition => ({
+      id,
+      name,
+      description: {
+        it: `Persone distinte con almeno un evento nei ${days} giorni che terminano con la fine del periodo.`,
+        en: `Distinct people with at least one event in the ${days} days ending with the period.`,
+      },
+      formula: `count(distinct person active in the last ${days} days of the period)`,
+      unit: 'count',
+      direction: 'higher_is_better',
+      source: 'event',
+      time: col('ts'),
+      where: TRUE,
+      measure: { type: 'rollingDistinct', value: coalesce(col('customer_id'), col('anonymous_id')), days },
+      fields: ['customerId', 'anonymousId'],
+      params: [],
+      seeds: ['001'],
+    }),
+  ),
+  {
+    id: 'stickiness',
+    name: { it: 'Stickiness (DAU/MAU)', en: 'Stickiness (DAU/MAU)' },
+    description: {
+      it: 'DAU medio del periodo ÷ MAU alla sua fine, in percentuale.',
+      en: "The period's mean DAU ÷ the MAU at its end, in percent.",
+    },
+    formula: 'stickiness = 100 × mean DAU ÷ MAU',
+    unit: 'percent',
+    direction: 'higher_is_better',
+    source: 'event',
+    time: col('ts'),
+    where: TRUE,
+    measure: { type: 'ratio', numerator: 'dau', denominator: 'mau' },
+    fields: ['customerId', 'anonymousId'],
+    params: [],
+    seeds: ['001'],
+  },
 ];
 
 /** The catalogue, by id. */

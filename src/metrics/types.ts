@@ -21,7 +21,9 @@ export interface Bilingual {
  *   (N, still active at the end); the value is lost ÷ S, (S − lost) ÷ S or E ÷ S, in percent;
  * - `distinct`: exact number of distinct `value`s; `dailyDistinct`: the mean over the period's days of
  *   each day's distinct `value`s (days without any count as zero);
- * - `openAtEnd`: rows `opened` before the period's end and not `closed` by then.
+ * - `openAtEnd`: rows `opened` before the period's end and not `closed` by then;
+ * - `rollingDistinct`: distinct `value`s in the `days` days that end with the period;
+ * - `ratio`: 100 × one metric's value ÷ another's, in the same row.
  */
 export type Measure =
   | { readonly type: 'nps'; readonly score: Expr }
@@ -33,7 +35,9 @@ export type Measure =
   | { readonly type: 'lifecycle'; readonly outcome: 'lost' | 'retained' | 'end' }
   | { readonly type: 'distinct'; readonly value: Expr }
   | { readonly type: 'dailyDistinct'; readonly value: Expr }
-  | { readonly type: 'openAtEnd'; readonly opened: Expr; readonly closed: Expr };
+  | { readonly type: 'openAtEnd'; readonly opened: Expr; readonly closed: Expr }
+  | { readonly type: 'rollingDistinct'; readonly value: Expr; readonly days: number }
+  | { readonly type: 'ratio'; readonly numerator: string; readonly denominator: string };
 
 export interface ParamSpec {
   readonly name: string;
