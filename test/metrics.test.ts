@@ -395,6 +395,39 @@ describe.each(ENGINES)('on $name', (engine) => {
       expect(daily.body.rows.map((r: { wau: { value: number } }) => r.wau.value)).toEqual([2, 2, 2, 3]);
     });
 
+    it('conversion rate over visits: sessions, else 30-minute gaps; only by customer traits', async () => {
+      const ev = (id: string, ts: string, name: string, who: Record<string, string>) => ({
+        type: 'event',
+        id,
+        timestamp: ts,
+        name,
+        ...who,
+      });
+      await post(env.app, env.project.writeKey, [
+        ev('v1', '2026-05-10T10:00:00Z', 'Page Viewed', { customerId: 'v-u1', sessionId: 's1' }),
+        ev('v2', '2026-05-10T10:05:00Z', 'Order Completed', { customerId: 'v-u1', sessionId: 's1' }),
+        ev('v3', '2026-05-10T10:00:00Z', 'Page Viewed', { customerId: 'v-u2', sessionId: 's2' }),
+        ev('v4', '2026-05-10T10:00:00Z', 'Page Viewed', { customerId: 'v-u3' }),
+        ev('v5', '2026-05-10T10:20:00Z', 'Page Viewed', { customerId: 'v-u3' }),
+        ev('v6', '2026-05-10T11:00:00Z', 'Order Completed', { customerId: 'v-u3' }),
+      ]);
+      const r = await query({
+        metrics: ['conversion_rate'],
+        from: '2026-05-10',
+        to: '2026-05-11',
+        timezone: 'UTC',
+      });
+      // visits: s1 (converts), s2, v-u3 10:00–10:20, v-u3 11:00 (converts)
+      expect(r.body.rows[0].conversion_rate).toMatchObject({ value: 50, n: 4, hits: 2 });
+      const byPage = await query({
+        metrics: ['conversion_rate'],
+        groupBy: ['page'],
+        from: '2026-05-10',
+        to: '2026-05-11',
+      });
+      expect(byPage.body.error.code).toBe('POLSO_DIMENSION_NOT_APPLICABLE');
+    });
+
     it('backlog counts contacts still open at the end of each period', async () => {
       const r = await query({
         metrics: ['backlog'],

@@ -153,6 +153,7 @@ export function aggregateSql(
     case 'openAtEnd':
     case 'rollingDistinct':
     case 'ratio':
+    case 'visits':
       throw new Error(`${m.def.id}: ${measure.type} metrics have their own compiler`);
   }
   const keys = [...sc.dims, ...(sc.period ? [`${sc.period} AS period`] : [])];
@@ -275,6 +276,39 @@ export function rollingDistinctSql(
       ON ${sc.time} < periods.b1 AND ${sc.time} >= ${d.addDays('periods.b1', `-${days}`)}
     WHERE ${sc.where}
     ${group.length > 0 ? `GROUP BY ${group.join(', ')}` : ''}`;
+  return { sql, params: b.values };
+}
+
+/**
+ * Visits and converting visits per period (of the visit's start). A visit is a `session_id`, else a
+ * person's events without a gap longer than `gapMinutes`.
+ */
+export function visitsSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: { from: string; to: string }) {
+  const b = new Binder(d);
+  const sc = scope(plan, m, d, b, range);
+  const tz = b.bind(plan.timezone, 'tz');
+  const gap = b.bind(Number(m.params.gapMinutes) * 60, 'gap');
+  const conversions =
+    plan.conversionEvents.length > 0
+      ? plan.conversionEvents.map((e) => b.bind(e, 'conv')).join(', ')
+      : 'NULL';
+  const dims = plan.groupBy.map((_, i) => `d${i}`);
+  const sql = `WITH ev AS (
+      SELECT ${[...sc.dims, `${sc.time} AS t`, 'coalesce(s.customer_id, s.anonymous_id) AS who', 's.session_id AS sid', `(s.name IN (${conversions})) AS conv`].join(', ')}
+      FROM ${sc.from} WHERE ${sc.where}
+    ), gaps AS (
+      SELECT *, CASE WHEN sid IS NULL AND (prev IS NULL OR ${d.secondsBetween('prev', 't')} > ${gap}) THEN 1 ELSE 0 END AS starts
+      FROM (SELECT *, lag(t) OVER (PARTITION BY who, sid IS NULL ORDER BY t) AS prev FROM ev) x
+    ), visits AS (
+      SELECT ${[...dims, 'min(t) AS start', 'max(CASE WHEN conv THEN 1 ELSE 0 END) AS converted'].join(', ')}
+      FROM (SELECT *, CASE WHEN sid IS NOT NULL THEN 's' || sid
+          ELSE 'p' || who || '#' || CAST(sum(starts) OVER (PARTITION BY who, sid IS NULL ORDER BY t ROWS UNBOUNDED PRECEDING) AS VARCHAR) END AS visit
+        FROM gaps) y
+      GROUP BY ${[...dims, 'visit'].join(', ')}
+    )
+    SELECT ${[...dims, ...(plan.grain ? [`${d.bucket('start', plan.grain, tz)} AS period`] : []), 'count(*) AS n', `${d.countIf('converted = 1')} AS k`].join(', ')}
+    FROM visits
+    ${dims.length > 0 || plan.grain ? `GROUP BY ${[...dims, ...(plan.grain ? ['period'] : [])].join(', ')}` : ''}`;
   return { sql, params: b.values };
 }
 

@@ -48,6 +48,8 @@ export interface QueryPlan {
   readonly filters: Readonly<Record<string, readonly string[]>>;
   readonly compare: 'previous_period' | 'previous_year' | null;
   readonly minSample: number;
+  /** The project's conversion event names. */
+  readonly conversionEvents: readonly string[];
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -69,7 +71,7 @@ function validDate(s: string): boolean {
  */
 export function planQuery(
   input: unknown,
-  project: { id: string; config: { timezone: string } },
+  project: { id: string; config: { timezone: string; conversionEvents?: string[] } },
   now: Date,
 ): QueryPlan {
   if (input === null || typeof input !== 'object' || Array.isArray(input))
@@ -163,7 +165,7 @@ export function planQuery(
     const dimensions: Record<string, DimensionSource> = {};
     for (const dim of usedDims) {
       const source = DIMENSIONS.get(dim)!.sources[def.source];
-      if (!source)
+      if (!source || (def.dimensions && !def.dimensions.includes(dim)))
         throw new PolsoError(
           'POLSO_DIMENSION_NOT_APPLICABLE',
           `${dim} does not apply to ${def.id} (computed from ${def.source} records)`,
@@ -215,6 +217,7 @@ export function planQuery(
     filters: Object.freeze({ ...filters }),
     compare: q.compare ?? null,
     minSample,
+    conversionEvents: Object.freeze([...(project.config.conversionEvents ?? [])]),
   });
 }
 

@@ -14,6 +14,7 @@ import {
   openAtEndSql,
   orderStatisticsSql,
   rollingDistinctSql,
+  visitsSql,
 } from './compile.ts';
 import type { Dialect } from './dialect.ts';
 import { comparisonRange, type MetricPlan, type QueryPlan } from './plan.ts';
@@ -79,6 +80,7 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
     dailyDistinct: dailyDistinctSql,
     openAtEnd: openAtEndSql,
     rollingDistinct: rollingDistinctSql,
+    visits: visitsSql,
   } as const;
   const type = m.def.measure.type;
   const compile = type in compilers ? compilers[type as keyof typeof compilers] : aggregateSql;
@@ -158,7 +160,8 @@ function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number, d
         },
       };
     }
-    case 'share': {
+    case 'share':
+    case 'visits': {
       const k = num(a?.k);
       return { value: n === 0 ? null : round((100 * k) / n), n, ci: wilson(k, n), small, hits: k };
     }
@@ -236,7 +239,8 @@ function compareValues(
   const a = cur?.agg;
   const b = prev?.agg;
   if (a && b && current.n > 0 && previous.n > 0) {
-    if (measure.type === 'share') p = shareTest(num(a.k), current.n, num(b.k), previous.n);
+    if (measure.type === 'share' || measure.type === 'visits')
+      p = shareTest(num(a.k), current.n, num(b.k), previous.n);
     else if (measure.type === 'lifecycle' && measure.outcome !== 'end')
       p = shareTest(Number(current.hits), current.n, Number(previous.hits), previous.n);
     else if (measure.type === 'nps')

@@ -690,6 +690,37 @@ const defs: MetricDefinition[] = [
     params: [],
     seeds: ['001'],
   },
+  {
+    id: 'conversion_rate',
+    name: { it: 'Tasso di conversione', en: 'Conversion rate' },
+    description: {
+      it: 'Visite con almeno una conversione ÷ visite. Una visita è una sessione (sessionId), altrimenti gli eventi di una persona senza pause più lunghe di 30 minuti; gli eventi di conversione sono configurati nel progetto.',
+      en: "Visits with at least one conversion ÷ visits. A visit is a session (sessionId), else a person's events without gaps longer than 30 minutes; conversion events are project configuration.",
+    },
+    formula: 'conversion = 100 × visits with a conversion ÷ visits',
+    unit: 'percent',
+    direction: 'higher_is_better',
+    source: 'event',
+    time: col('ts'),
+    where: TRUE,
+    measure: { type: 'visits' },
+    fields: ['name', 'sessionId'],
+    params: [
+      {
+        name: 'gapMinutes',
+        type: 'number',
+        default: 30,
+        min: 1,
+        max: 1440,
+        doc: {
+          it: 'Pausa che chiude una visita senza sessionId (minuti)',
+          en: 'Gap that ends a visit without sessionId (minutes)',
+        },
+      },
+    ],
+    dimensions: ['segment', 'plan', 'country', 'language'],
+    seeds: ['001', '003'],
+  },
 ];
 
 /** The catalogue, by id. */

@@ -23,7 +23,9 @@ export interface Bilingual {
  *   each day's distinct `value`s (days without any count as zero);
  * - `openAtEnd`: rows `opened` before the period's end and not `closed` by then;
  * - `rollingDistinct`: distinct `value`s in the `days` days that end with the period;
- * - `ratio`: 100 × one metric's value ÷ another's, in the same row.
+ * - `ratio`: 100 × one metric's value ÷ another's, in the same row;
+ * - `visits`: % of visits (a `sessionId`, else a person's events with gaps under `gapMinutes`) with at
+ *   least one of the project's conversion events.
  */
 export type Measure =
   | { readonly type: 'nps'; readonly score: Expr }
@@ -37,7 +39,8 @@ export type Measure =
   | { readonly type: 'dailyDistinct'; readonly value: Expr }
   | { readonly type: 'openAtEnd'; readonly opened: Expr; readonly closed: Expr }
   | { readonly type: 'rollingDistinct'; readonly value: Expr; readonly days: number }
-  | { readonly type: 'ratio'; readonly numerator: string; readonly denominator: string };
+  | { readonly type: 'ratio'; readonly numerator: string; readonly denominator: string }
+  | { readonly type: 'visits' };
 
 export interface ParamSpec {
   readonly name: string;
@@ -69,6 +72,8 @@ export interface MetricDefinition {
   /** Fields of the source the metric reads (documentation, and a check against the model). */
   readonly fields: readonly string[];
   readonly params: readonly ParamSpec[];
+  /** When set, the only dimensions the metric can be read by. */
+  readonly dimensions?: readonly string[];
   /** Seed articles the metric comes from. */
   readonly seeds: readonly string[];
 }
