@@ -22,6 +22,12 @@ export class Binder {
   }
 }
 
+/** The instant of a range bound: a local date at midnight in the time zone, or an ISO instant. */
+function instantOf(plan: QueryPlan, d: Dialect, b: Binder, tz: string): (value: string) => string {
+  return (value) =>
+    plan.dateOnly ? d.localToInstant(b.bind(value, 'day'), tz) : d.instant(b.bind(value, 'at'));
+}
+
 /** Compiles an expression over the source alias `s`. */
 export function compileExpr(e: Expr, d: Dialect, b: Binder, metric: MetricPlan): string {
   const c = (x: Expr) => compileExpr(x, d, b, metric);
@@ -81,8 +87,7 @@ function scope(plan: QueryPlan, m: MetricPlan, d: Dialect, b: Binder, range: { f
     : '';
   const time = compileExpr(def.time, d, b, m);
   const tz = b.bind(plan.timezone, 'tz');
-  const bound = (v: string) =>
-    plan.dateOnly ? d.localToInstant(b.bind(v, 'day'), tz) : d.instant(b.bind(v, 'at'));
+  const bound = instantOf(plan, d, b, tz);
   const conditions = [
     `s.project_id = ${b.bind(plan.projectId, 'project')}`,
     `${time} >= ${bound(range.from)}`,
@@ -236,8 +241,7 @@ export function openAtEndSql(
   if (measure.type !== 'openAtEnd') throw new Error('openAtEndSql needs an openAtEnd metric');
   const sc = scope(plan, m, d, b, { from: '1900-01-01', to: range.to });
   const tz = b.bind(plan.timezone, 'tz');
-  const bound = (x: string) =>
-    plan.dateOnly ? d.localToInstant(b.bind(x, 'day'), tz) : d.instant(b.bind(x, 'at'));
+  const bound = instantOf(plan, d, b, tz);
   const opened = compileExpr(measure.opened, d, b, m);
   const closed = compileExpr(measure.closed, d, b, m);
   const keys = [...sc.dims, ...(plan.grain ? ['periods.period AS period'] : [])];
@@ -265,8 +269,7 @@ export function rollingDistinctSql(
     : new Date(Date.parse(range.from) - measure.days * 86_400_000).toISOString();
   const sc = scope(plan, m, d, b, { from: early, to: range.to });
   const tz = b.bind(plan.timezone, 'tz');
-  const bound = (x: string) =>
-    plan.dateOnly ? d.localToInstant(b.bind(x, 'day'), tz) : d.instant(b.bind(x, 'at'));
+  const bound = instantOf(plan, d, b, tz);
   const v = compileExpr(measure.value, d, b, m);
   const days = b.bind(measure.days, 'days');
   const keys = [...sc.dims, ...(plan.grain ? ['periods.period AS period'] : [])];
@@ -327,8 +330,7 @@ export function lifecycleSql(
   const b = new Binder(d);
   const tz = b.bind(plan.timezone, 'tz');
   const project = b.bind(plan.projectId, 'project');
-  const bound = (v: string) =>
-    plan.dateOnly ? d.localToInstant(b.bind(v, 'day'), tz) : d.instant(b.bind(v, 'at'));
+  const bound = instantOf(plan, d, b, tz);
   const from = bound(range.from);
   const to = bound(range.to);
   const t = (k: 'customer' | 'subscription' | 'order') => d.ident(KINDS[k].table);
@@ -365,8 +367,7 @@ export function bucketsSql(plan: QueryPlan, d: Dialect, range: { from: string; t
   if (!plan.grain) return null;
   const b = new Binder(d);
   const tz = b.bind(plan.timezone, 'tz');
-  const bound = (v: string) =>
-    plan.dateOnly ? d.localToInstant(b.bind(v, 'day'), tz) : d.instant(b.bind(v, 'at'));
+  const bound = instantOf(plan, d, b, tz);
   const sql = `SELECT period FROM ${d.bucketSeries(bound(range.from), bound(range.to), plan.grain, tz)} ORDER BY period`;
   return { sql, params: b.values };
 }

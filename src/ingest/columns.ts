@@ -6,7 +6,14 @@
  * exactly as for a CSV file.
  */
 import { type RecordError, recordError } from '../errors.ts';
-import { fieldsOf, JSON_KINDS, jsonKindOf, KINDS, type RecordKind } from '../model/kinds.ts';
+import {
+  CUSTOMER_TRAIT_FIELDS,
+  fieldsOf,
+  JSON_KINDS,
+  jsonKindOf,
+  KINDS,
+  type RecordKind,
+} from '../model/kinds.ts';
 import { describeProblem } from '../model/messages.ts';
 
 /** Records of one kind as columns: `index[i]` is the request position of row i. */
@@ -15,17 +22,7 @@ export interface ColumnBatch {
   columns: Record<string, (string | null)[]>;
 }
 
-/** Customer fields that may also arrive inside `traits` (as Segment sends them). */
-const TRAIT_FIELDS = new Set([
-  'name',
-  'email',
-  'phone',
-  'segment',
-  'plan',
-  'country',
-  'language',
-  'timeZone',
-]);
+const TRAIT_FIELDS: ReadonlySet<string> = new Set(CUSTOMER_TRAIT_FIELDS);
 
 function cell(value: unknown): string | null {
   if (value === null || value === undefined) return null;

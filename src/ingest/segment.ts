@@ -5,6 +5,7 @@
  * every event, so a retried message is stored once; `sentAt` corrects the client's clock skew.
  */
 import { recordError } from '../errors.ts';
+import { CUSTOMER_TRAIT_FIELDS } from '../model/kinds.ts';
 import type { ParsedItem } from './batch.ts';
 
 type Json = Record<string, unknown>;
@@ -53,16 +54,7 @@ function withoutKeys(source: Json, keys: readonly string[]): Json | undefined {
   return Object.keys(rest).length > 0 ? rest : undefined;
 }
 
-const CUSTOMER_TRAITS = [
-  'name',
-  'email',
-  'phone',
-  'segment',
-  'plan',
-  'country',
-  'language',
-  'timeZone',
-] as const;
+const CUSTOMER_TRAITS = CUSTOMER_TRAIT_FIELDS;
 
 function customerFromTraits(id: string, timestamp: string, traits: Json, context: Json): Json {
   const rec: Json = { type: 'customer', id, timestamp };

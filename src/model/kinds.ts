@@ -465,3 +465,15 @@ export function jsonKindOf(value: unknown): JsonKind | null {
   const t = typeof value;
   return t === 'string' || t === 'number' || t === 'boolean' || t === 'object' ? t : null;
 }
+
+/** Customer fields that are also traits (a Segment `identify` sends them inside `traits`). */
+export const CUSTOMER_TRAIT_FIELDS = [
+  'name',
+  'email',
+  'phone',
+  'segment',
+  'plan',
+  'country',
+  'language',
+  'timeZone',
+] as const;

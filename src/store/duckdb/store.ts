@@ -459,11 +459,7 @@ export class DuckDbStore implements Store {
     const staging = stagingQuery(KINDS[kind], source.adapter(false));
     const sql = `SELECT idx, e.field AS field, e.code AS code
       FROM (SELECT idx, unnest(errs) AS e FROM (${staging}) WHERE errs IS NOT NULL) ORDER BY idx LIMIT $limit`;
-    return (await this.rows(sql, { ...params, limit }, conn)).map((r) => {
-      const field = r.field === null ? null : String(r.field);
-      const code = String(r.code) as RecordError['code'];
-      return recordError(Number(r.idx), field, code, describeProblem(kind, field, code));
-    });
+    return (await this.rows(sql, { ...params, limit }, conn)).map((r) => problemOf(kind, r, Number(r.idx)));
   }
 
   /** States are compared with what is stored, through a staging table in file order. */
@@ -610,18 +606,10 @@ export class DuckDbStore implements Store {
       : [];
     for (const r of rejected) {
       const idx = Number(r.idx);
-      const field = r.field === null ? null : String(r.field);
-      const code = String(r.code) as RecordError['code'];
+      const request = adapter.positional ? 0 : Math.floor(idx / merge.REQUEST_STRIDE);
       out
-        .get(adapter.positional ? 0 : Math.floor(idx / merge.REQUEST_STRIDE))
-        ?.rejected.push(
-          recordError(
-            adapter.positional ? idx : idx % merge.REQUEST_STRIDE,
-            field,
-            code,
-            describeProblem(kind, field, code),
-          ),
-        );
+        .get(request)
+        ?.rejected.push(problemOf(kind, r, adapter.positional ? idx : idx % merge.REQUEST_STRIDE));
     }
     return out;
   }
@@ -723,6 +711,13 @@ export class DuckDbStore implements Store {
       this.instance.closeSync();
     }
   }
+}
+
+/** A problem row (`field`, `code`) as the record error reported at `index`. */
+function problemOf(kind: RecordKind, row: Record<string, unknown>, index: number): RecordError {
+  const field = row.field === null ? null : String(row.field);
+  const code = String(row.code) as RecordError['code'];
+  return recordError(index, field, code, describeProblem(kind, field, code));
 }
 
 /** Lines of a file (newlines, plus a last line without one), streamed. */
