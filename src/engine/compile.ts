@@ -28,6 +28,19 @@ function instantOf(plan: QueryPlan, d: Dialect, b: Binder, tz: string): (value: 
     plan.dateOnly ? d.localToInstant(b.bind(value, 'day'), tz) : d.instant(b.bind(value, 'at'));
 }
 
+/**
+ * The grouping of a query: the selected keys (`d0…` dimensions, then `period` from `period`, an
+ * expression or null without grain) and the GROUP BY clause over them.
+ */
+function grouping(plan: QueryPlan, dims: string[], period: string | null) {
+  const names = [...plan.groupBy.map((_, i) => `d${i}`), ...(period ? ['period'] : [])];
+  return {
+    select: [...dims, ...(period ? [`${period} AS period`] : [])],
+    names,
+    clause: names.length > 0 ? `GROUP BY ${names.join(', ')}` : '',
+  };
+}
+
 /** Compiles an expression over the source alias `s`. */
 export function compileExpr(e: Expr, d: Dialect, b: Binder, metric: MetricPlan): string {
   const c = (x: Expr) => compileExpr(x, d, b, metric);
@@ -161,12 +174,11 @@ export function aggregateSql(
     case 'visits':
       throw new Error(`${m.def.id}: ${measure.type} metrics have their own compiler`);
   }
-  const keys = [...sc.dims, ...(sc.period ? [`${sc.period} AS period`] : [])];
-  const groupKeys = [...plan.groupBy.map((_, i) => `d${i}`), ...(sc.period ? ['period'] : [])];
-  const sql = `SELECT ${[...keys, ...aggregates].join(',\n  ')}
+  const g = grouping(plan, sc.dims, sc.period);
+  const sql = `SELECT ${[...g.select, ...aggregates].join(',\n  ')}
   FROM ${sc.from}
   WHERE ${sc.where}
-  ${groupKeys.length > 0 ? `GROUP BY ${groupKeys.join(', ')}` : ''}`;
+  ${g.clause}`;
   return { sql, params: b.values };
 }
 
@@ -185,8 +197,9 @@ export function orderStatisticsSql(
   const sc = scope(plan, m, d, b, range);
   if (m.def.measure.type !== 'duration') throw new Error('order statistics need a duration metric');
   const v = compileExpr(m.def.measure.value, d, b, m);
-  const keys = [...sc.dims, ...(sc.period ? [`${sc.period} AS period`] : [])];
-  const part = [...plan.groupBy.map((_, i) => `d${i}`), ...(sc.period ? ['period'] : [])];
+  const g = grouping(plan, sc.dims, sc.period);
+  const keys = g.select;
+  const part = g.names;
   const over = part.length > 0 ? `PARTITION BY ${part.join(', ')}` : '';
   const ranksParam = b.bind(JSON.stringify(ranks), 'ranks');
   const sql = `SELECT ${[...part.map((k) => `x.${k}`), 'x.rn', 'x.v'].join(', ')} FROM (
@@ -219,13 +232,14 @@ export function dailyDistinctSql(
     throw new Error('dailyDistinctSql needs a dailyDistinct metric');
   const v = compileExpr(m.def.measure.value, d, b, m);
   const tz = b.bind(plan.timezone, 'tz');
-  const keys = [...sc.dims, ...(sc.period ? [`${sc.period} AS period`] : [])];
-  const outer = [...plan.groupBy.map((_, i) => `d${i}`), ...(sc.period ? ['period'] : [])];
+  const g = grouping(plan, sc.dims, sc.period);
+  const keys = g.select;
+  const outer = g.names;
   const sql = `SELECT ${[...outer, 'sum(dc) AS total', 'count(*) AS active_days'].join(', ')} FROM (
       SELECT ${[...keys, `${d.bucket(sc.time, 'day', tz)} AS day`, `${d.countDistinct(v)} AS dc`].join(', ')}
       FROM ${sc.from} WHERE ${sc.where}
       GROUP BY ${[...outer, 'day'].join(', ')}
-    ) x ${outer.length > 0 ? `GROUP BY ${outer.join(', ')}` : ''}`;
+    ) x ${g.clause}`;
   return { sql, params: b.values };
 }
 
@@ -244,12 +258,11 @@ export function openAtEndSql(
   const bound = instantOf(plan, d, b, tz);
   const opened = compileExpr(measure.opened, d, b, m);
   const closed = compileExpr(measure.closed, d, b, m);
-  const keys = [...sc.dims, ...(plan.grain ? ['periods.period AS period'] : [])];
-  const group = [...plan.groupBy.map((_, i) => `d${i}`), ...(plan.grain ? ['period'] : [])];
-  const sql = `SELECT ${[...keys, `${d.countIf(`${opened} < periods.b1 AND (${closed} IS NULL OR ${closed} >= periods.b1)`)} AS n`].join(', ')}
+  const g = grouping(plan, sc.dims, plan.grain ? 'periods.period' : null);
+  const sql = `SELECT ${[...g.select, `${d.countIf(`${opened} < periods.b1 AND (${closed} IS NULL OR ${closed} >= periods.b1)`)} AS n`].join(', ')}
     FROM ${sc.from} CROSS JOIN (${periodsSql(plan, d, bound(range.from), bound(range.to), tz)}) periods
     WHERE ${sc.where}
-    ${group.length > 0 ? `GROUP BY ${group.join(', ')}` : ''}`;
+    ${g.clause}`;
   return { sql, params: b.values };
 }
 
@@ -272,13 +285,12 @@ export function rollingDistinctSql(
   const bound = instantOf(plan, d, b, tz);
   const v = compileExpr(measure.value, d, b, m);
   const days = b.bind(measure.days, 'days');
-  const keys = [...sc.dims, ...(plan.grain ? ['periods.period AS period'] : [])];
-  const group = [...plan.groupBy.map((_, i) => `d${i}`), ...(plan.grain ? ['period'] : [])];
-  const sql = `SELECT ${[...keys, `${d.countDistinct(v)} AS n`].join(', ')}
+  const g = grouping(plan, sc.dims, plan.grain ? 'periods.period' : null);
+  const sql = `SELECT ${[...g.select, `${d.countDistinct(v)} AS n`].join(', ')}
     FROM ${sc.from} JOIN (${periodsSql(plan, d, bound(range.from), bound(range.to), tz)}) periods
       ON ${sc.time} < periods.b1 AND ${sc.time} >= ${d.addDays('periods.b1', `-${days}`)}
     WHERE ${sc.where}
-    ${group.length > 0 ? `GROUP BY ${group.join(', ')}` : ''}`;
+    ${g.clause}`;
   return { sql, params: b.values };
 }
 
