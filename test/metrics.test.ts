@@ -169,6 +169,39 @@ describe.each(ENGINES)('on $name', (engine) => {
       expect(cell('chat', '2026-02-01').ci[1]).toBeLessThanOrEqual(100);
     });
 
+    it('the invitation funnel: counts per step, step rates, completed ÷ sent', async () => {
+      const inv = (id: string, steps: string[]) => ({
+        type: 'survey_invitation',
+        id,
+        timestamp: '2026-05-20T09:00:00Z',
+        customerId: `c-${id}`,
+        surveyId: 'csat',
+        via: 'email',
+        ...Object.fromEntries(steps.map((s, i) => [s, `2026-05-20T09:0${i}:00Z`])),
+      });
+      await post(env.app, env.project.writeKey, [
+        inv('i1', ['sentAt', 'deliveredAt', 'openedAt', 'startedAt', 'completedAt']),
+        inv('i2', ['sentAt', 'deliveredAt', 'openedAt']),
+        inv('i3', ['sentAt', 'deliveredAt']),
+        inv('i4', ['sentAt']),
+      ]);
+      const r = await query({
+        metrics: ['survey_funnel', 'survey_response_rate'],
+        from: '2026-05-20',
+        to: '2026-05-21',
+        timezone: 'UTC',
+      });
+      const [row] = r.body.rows;
+      expect(row.survey_funnel).toMatchObject({
+        value: 25,
+        n: 4,
+        steps: { sent: 4, delivered: 3, opened: 2, started: 1, completed: 1 },
+        rates: { delivered: 75, started: 50, completed: 100 },
+      });
+      expect(row.survey_funnel.rates.opened).toBeCloseTo(66.6667, 3);
+      expect(row.survey_response_rate).toMatchObject({ n: 3, hits: 1 });
+    });
+
     it('CSAT top-two-box per scale, CES mean and easy share per scale and direction', async () => {
       const r = await query({
         metrics: ['csat', 'csat_mean', 'ces', 'ces_easy_share'],

@@ -166,6 +166,11 @@ export function aggregateSql(
     case 'distinct':
       aggregates.push(`${d.countDistinct(e(measure.value))} AS n`);
       break;
+    case 'funnel':
+      measure.stages.forEach(([, reached], i) => {
+        aggregates.push(`${d.countIf(e(reached))} AS ${d.ident(`stage_${i}`)}`);
+      });
+      break;
     case 'lifecycle':
     case 'dailyDistinct':
     case 'openAtEnd':

@@ -196,6 +196,26 @@ function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number, d
       return { value: n, n };
     case 'ratio':
       throw new Error(`${m.def.id}: ratios are derived from their components`);
+    case 'funnel': {
+      const counts = measure.stages.map((_, i) => num(a?.[`stage_${i}`]));
+      const first = counts[0] ?? 0;
+      const last = counts[counts.length - 1] ?? 0;
+      const steps = Object.fromEntries(measure.stages.map(([name], i) => [name, counts[i]]));
+      const rates = Object.fromEntries(
+        measure.stages
+          .slice(1)
+          .map(([name], i) => [name, counts[i]! > 0 ? round((100 * counts[i + 1]!) / counts[i]!) : null]),
+      );
+      return {
+        value: first > 0 ? round((100 * last) / first) : null,
+        n: first,
+        ci: wilson(last, first),
+        small: first < minSample,
+        hits: last,
+        steps,
+        rates,
+      };
+    }
     case 'dailyDistinct': {
       const total = num(a?.total);
       return {
@@ -241,6 +261,8 @@ function compareValues(
   if (a && b && current.n > 0 && previous.n > 0) {
     if (measure.type === 'share' || measure.type === 'visits')
       p = shareTest(num(a.k), current.n, num(b.k), previous.n);
+    else if (measure.type === 'funnel')
+      p = shareTest(Number(current.hits), current.n, Number(previous.hits), previous.n);
     else if (measure.type === 'lifecycle' && measure.outcome !== 'end')
       p = shareTest(Number(current.hits), current.n, Number(previous.hits), previous.n);
     else if (measure.type === 'nps')

@@ -721,6 +721,51 @@ const defs: MetricDefinition[] = [
     dimensions: ['segment', 'plan', 'country', 'language'],
     seeds: ['001', '003'],
   },
+  {
+    id: 'survey_funnel',
+    name: { it: 'Funnel degli inviti', en: 'Invitation funnel' },
+    description: {
+      it: 'Inviati → consegnati → aperti → iniziati → completati: i conteggi di ogni passo e i tassi tra un passo e il successivo; il valore è completati ÷ inviati.',
+      en: 'Sent → delivered → opened → started → completed: the count at each step and the rate from each step to the next; the value is completed ÷ sent.',
+    },
+    formula: 'funnel = 100 × completed ÷ sent; step rate = 100 × step ÷ previous step',
+    unit: 'percent',
+    direction: 'higher_is_better',
+    source: 'survey_invitation',
+    time: coalesce(col('sent_at'), col('ts')),
+    where: TRUE,
+    measure: {
+      type: 'funnel',
+      stages: [
+        ['sent', TRUE],
+        ['delivered', notNull(col('delivered_at'))],
+        ['opened', notNull(col('opened_at'))],
+        ['started', notNull(col('started_at'))],
+        ['completed', notNull(col('completed_at'))],
+      ],
+    },
+    fields: ['sentAt', 'deliveredAt', 'openedAt', 'startedAt', 'completedAt'],
+    params: [],
+    seeds: ['002'],
+  },
+  {
+    id: 'rating_mean',
+    name: { it: 'Valutazione media', en: 'Mean rating' },
+    description: {
+      it: 'Media delle risposte a domande di valutazione (per domanda: raggruppare per question).',
+      en: 'Mean answer to rating questions (per question: group by question).',
+    },
+    formula: 'mean(score)',
+    unit: 'score',
+    direction: 'higher_is_better',
+    source: 'survey_response',
+    time: col('ts'),
+    where: answered('rating'),
+    measure: { type: 'mean', value: score },
+    fields: ['metric', 'score'],
+    params: [],
+    seeds: ['003'],
+  },
 ];
 
 /** The catalogue, by id. */

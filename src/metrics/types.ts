@@ -25,7 +25,8 @@ export interface Bilingual {
  * - `rollingDistinct`: distinct `value`s in the `days` days that end with the period;
  * - `ratio`: 100 × one metric's value ÷ another's, in the same row;
  * - `visits`: % of visits (a `sessionId`, else a person's events with gaps under `gapMinutes`) with at
- *   least one of the project's conversion events.
+ *   least one of the project's conversion events;
+ * - `funnel`: rows reaching each stage (in order); the value is the last stage ÷ the first, in percent.
  */
 export type Measure =
   | { readonly type: 'nps'; readonly score: Expr }
@@ -40,7 +41,8 @@ export type Measure =
   | { readonly type: 'openAtEnd'; readonly opened: Expr; readonly closed: Expr }
   | { readonly type: 'rollingDistinct'; readonly value: Expr; readonly days: number }
   | { readonly type: 'ratio'; readonly numerator: string; readonly denominator: string }
-  | { readonly type: 'visits' };
+  | { readonly type: 'visits' }
+  | { readonly type: 'funnel'; readonly stages: readonly (readonly [string, Expr])[] };
 
 export interface ParamSpec {
   readonly name: string;
