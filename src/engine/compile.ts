@@ -10,6 +10,9 @@ import { KINDS } from '../model/kinds.ts';
 import type { Dialect } from './dialect.ts';
 import type { MetricPlan, QueryPlan } from './plan.ts';
 
+/** A half-open range [from, to): local dates or ISO instants, as in the query. */
+export type Range = { from: string; to: string };
+
 /** Collects bound values under generated names. */
 export class Binder {
   readonly values: Record<string, string | number | boolean | null> = {};
@@ -89,7 +92,7 @@ export function compileExpr(e: Expr, d: Dialect, b: Binder, metric: MetricPlan):
 }
 
 /** FROM … WHERE … shared by a metric's queries: scope, range, filters and the metric's own records. */
-function scope(plan: QueryPlan, m: MetricPlan, d: Dialect, b: Binder, range: { from: string; to: string }) {
+function scope(plan: QueryPlan, m: MetricPlan, d: Dialect, b: Binder, range: Range) {
   const def = m.def;
   const table = d.ident(KINDS[def.source].table);
   const needsCustomer = [...plan.groupBy, ...Object.keys(plan.filters)].some(
@@ -122,12 +125,7 @@ export function dimensionSql(m: MetricPlan, dim: string, d: Dialect): string {
 }
 
 /** The aggregate query of one metric over one range. */
-export function aggregateSql(
-  plan: QueryPlan,
-  m: MetricPlan,
-  d: Dialect,
-  range: { from: string; to: string },
-) {
+export function aggregateSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
   const b = new Binder(d);
   const sc = scope(plan, m, d, b, range);
   const measure = m.def.measure;
@@ -195,7 +193,7 @@ export function orderStatisticsSql(
   plan: QueryPlan,
   m: MetricPlan,
   d: Dialect,
-  range: { from: string; to: string },
+  range: Range,
   ranks: { n: number; r: number }[],
 ) {
   const b = new Binder(d);
@@ -225,12 +223,7 @@ function periodsSql(plan: QueryPlan, d: Dialect, from: string, to: string, tz: s
 }
 
 /** Daily distinct values per period: their sum over the active days (the mean is taken over all days). */
-export function dailyDistinctSql(
-  plan: QueryPlan,
-  m: MetricPlan,
-  d: Dialect,
-  range: { from: string; to: string },
-) {
+export function dailyDistinctSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
   const b = new Binder(d);
   const sc = scope(plan, m, d, b, range);
   if (m.def.measure.type !== 'dailyDistinct')
@@ -249,12 +242,7 @@ export function dailyDistinctSql(
 }
 
 /** Rows open at the end of each period (opened before it, not closed by then). */
-export function openAtEndSql(
-  plan: QueryPlan,
-  m: MetricPlan,
-  d: Dialect,
-  range: { from: string; to: string },
-) {
+export function openAtEndSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
   const b = new Binder(d);
   const measure = m.def.measure;
   if (measure.type !== 'openAtEnd') throw new Error('openAtEndSql needs an openAtEnd metric');
@@ -272,12 +260,7 @@ export function openAtEndSql(
 }
 
 /** Distinct values in the `days` days ending with each period (events before `from` included). */
-export function rollingDistinctSql(
-  plan: QueryPlan,
-  m: MetricPlan,
-  d: Dialect,
-  range: { from: string; to: string },
-) {
+export function rollingDistinctSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
   const b = new Binder(d);
   const measure = m.def.measure;
   if (measure.type !== 'rollingDistinct')
@@ -303,7 +286,7 @@ export function rollingDistinctSql(
  * Visits and converting visits per period (of the visit's start). A visit is a `session_id`, else a
  * person's events without a gap longer than `gapMinutes`.
  */
-export function visitsSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: { from: string; to: string }) {
+export function visitsSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
   const b = new Binder(d);
   const sc = scope(plan, m, d, b, range);
   const tz = b.bind(plan.timezone, 'tz');
@@ -338,12 +321,7 @@ export function visitsSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: { f
  * crossed with the periods' [start, end) instants: S at the start, lost during, E at the end, N new
  * and still active at the end, J joined and lost within.
  */
-export function lifecycleSql(
-  plan: QueryPlan,
-  m: MetricPlan,
-  d: Dialect,
-  range: { from: string; to: string },
-) {
+export function lifecycleSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
   const b = new Binder(d);
   const tz = b.bind(plan.timezone, 'tz');
   const project = b.bind(plan.projectId, 'project');
@@ -380,7 +358,7 @@ export function lifecycleSql(
 }
 
 /** Every bucket start of the plan's grain in the range, as a query (or null without grain). */
-export function bucketsSql(plan: QueryPlan, d: Dialect, range: { from: string; to: string }) {
+export function bucketsSql(plan: QueryPlan, d: Dialect, range: Range) {
   if (!plan.grain) return null;
   const b = new Binder(d);
   const tz = b.bind(plan.timezone, 'tz');

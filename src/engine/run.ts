@@ -13,6 +13,7 @@ import {
   lifecycleSql,
   openAtEndSql,
   orderStatisticsSql,
+  type Range,
   rollingDistinctSql,
   visitsSql,
 } from './compile.ts';
@@ -67,7 +68,6 @@ export interface QueryResult {
   };
 }
 
-type Range = { from: string; to: string };
 type Cell = { agg: Record<string, unknown>; quantiles?: Record<string, Quantile> };
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
