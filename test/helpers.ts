@@ -65,3 +65,18 @@ export async function post(
   // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field by the tests
   return { status: res.statusCode, body: res.json() as Record<string, any> };
 }
+
+/** Runs `POST /api/v1/query` with the project's secret key; JSON bodies parsed, CSV as text. */
+export async function query(env: TestEnv, body: Record<string, unknown>, format = '') {
+  const res = await env.app.inject({
+    method: 'POST',
+    url: `/api/v1/query${format}`,
+    headers: { authorization: `Bearer ${env.project.secretKey}`, 'content-type': 'application/json' },
+    payload: body,
+  });
+  return {
+    status: res.statusCode,
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field by the tests
+    body: (String(res.headers['content-type']).includes('json') ? res.json() : res.body) as any,
+  };
+}

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../src/util/clock.ts';
 import { ENGINES } from './engines.ts';
-import { post, type TestEnv } from './helpers.ts';
+import { post, query as queryApi, type TestEnv } from './helpers.ts';
 
 describe.each(ENGINES)('on $name', (engine) => {
   let env: TestEnv;
@@ -35,18 +35,7 @@ describe.each(ENGINES)('on $name', (engine) => {
     ...extra,
   });
 
-  async function query(body: Record<string, unknown>, format = '') {
-    const res = await env.app.inject({
-      method: 'POST',
-      url: `/api/v1/query${format}`,
-      headers: { authorization: `Bearer ${env.project.secretKey}`, 'content-type': 'application/json' },
-      payload: body,
-    });
-    return {
-      status: res.statusCode,
-      body: String(res.headers['content-type']).includes('json') ? res.json() : res.body,
-    };
-  }
+  const query = (body: Record<string, unknown>, format = '') => queryApi(env, body, format);
 
   beforeAll(async () => {
     env = await engine.make({ clock: fixedClock('2026-06-01T00:00:00Z') });

@@ -88,13 +88,28 @@ export function compileExpr(e: Expr, d: Dialect, b: Binder, metric: MetricPlan):
         WHERE r.project_id = s.project_id AND r.customer_id = s.customer_id AND r.reason = s.reason
           AND r.ts > s.ts AND r.ts <= ${d.addDays('s.ts', days)})`;
     }
+    case 'touchpoints': {
+      const since = d.addDays('s.ts', `-${c(e.days)}`);
+      const used = (kind: 'contact' | 'event' | 'social' | 'order', touchpoint: string, extra = '') =>
+        `SELECT ${touchpoint} AS tp FROM ${d.ident(KINDS[kind].table)} t
+          WHERE t.project_id = s.project_id AND t.customer_id = s.customer_id
+            AND t.ts >= ${since} AND t.ts < s.ts${extra}`;
+      return `(SELECT ${d.countDistinct('tp')} FROM (
+        ${used('contact', "'contact:' || coalesce(t.channel, '')")}
+        UNION ALL ${used('event', "'digital'")}
+        UNION ALL ${used('social', "'social:' || t.platform")}
+        UNION ALL ${used('order', "'order:' || coalesce(t.channel, '')", " AND t.status = 'completed'")}
+      ) tps)`;
+    }
   }
 }
 
 /** FROM … WHERE … shared by a metric's queries: scope, range, filters and the metric's own records. */
 function scope(plan: QueryPlan, m: MetricPlan, d: Dialect, b: Binder, range: Range) {
   const def = m.def;
-  const table = d.ident(KINDS[def.source].table);
+  const table = def.relation
+    ? `(${customerLifeSql(m, d, b, plan.projectId)})`
+    : d.ident(KINDS[def.source].table);
   const needsCustomer = [...plan.groupBy, ...Object.keys(plan.filters)].some(
     (dim) => m.dimensions[dim] && 'customer' in m.dimensions[dim]!,
   );
@@ -169,12 +184,23 @@ export function aggregateSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
         aggregates.push(`${d.countIf(e(reached))} AS ${d.ident(`stage_${i}`)}`);
       });
       break;
+    case 'clv':
+      aggregates.push(
+        `${d.countDistinct('s.customer_id')} AS n`,
+        'count(*) AS orders',
+        `sum(${e(measure.amount)}) AS revenue`,
+      );
+      break;
     case 'lifecycle':
     case 'dailyDistinct':
     case 'openAtEnd':
     case 'rollingDistinct':
     case 'ratio':
     case 'visits':
+    case 'adoption':
+    case 'distribution':
+    case 'cohort':
+    case 'revenueFlow':
       throw new Error(`${m.def.id}: ${measure.type} metrics have their own compiler`);
   }
   const g = grouping(plan, sc.dims, sc.period);
@@ -324,11 +350,9 @@ export function visitsSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Ran
 export function lifecycleSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
   const b = new Binder(d);
   const tz = b.bind(plan.timezone, 'tz');
-  const project = b.bind(plan.projectId, 'project');
   const bound = instantOf(plan, d, b, tz);
   const from = bound(range.from);
   const to = bound(range.to);
-  const t = (k: 'customer' | 'subscription' | 'order') => d.ident(KINDS[k].table);
   const periods = periodsSql(plan, d, from, to, tz);
   const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d)} AS d${i}`);
   const filters = Object.entries(plan.filters).map(
@@ -336,15 +360,8 @@ export function lifecycleSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
   );
   const at = (x: string) => `acq < ${x} AND (lost IS NULL OR lost >= ${x})`;
   const sql = `WITH life AS (
-      SELECT s.*, coalesce(s.acquired_at, sub.first_start, ord.first_order) AS acq,
-        coalesce(s.churned_at, CASE WHEN sub.open_subs = 0 THEN sub.last_end END) AS lost
-      FROM ${t('customer')} s
-      LEFT JOIN (SELECT customer_id, min(started_at) AS first_start, max(ended_at) AS last_end,
-          ${d.countIf('ended_at IS NULL')} AS open_subs
-        FROM ${t('subscription')} WHERE project_id = ${project} GROUP BY customer_id) sub ON sub.customer_id = s.id
-      LEFT JOIN (SELECT customer_id, min(ts) AS first_order FROM ${t('order')}
-        WHERE project_id = ${project} AND status = 'completed' GROUP BY customer_id) ord ON ord.customer_id = s.id
-      WHERE s.project_id = ${project}${filters.length > 0 ? ` AND ${filters.join(' AND ')}` : ''}
+      SELECT * FROM (${customerLifeSql(m, d, b, plan.projectId)}) s
+      ${filters.length > 0 ? `WHERE ${filters.join(' AND ')}` : ''}
     ), periods AS (${periods})
     SELECT ${[...dims, ...(plan.grain ? ['period'] : [])].join(', ')}${dims.length > 0 || plan.grain ? ',' : ''}
       ${d.countIf(at('b0'))} AS n,
@@ -354,6 +371,139 @@ export function lifecycleSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
       ${d.countIf(`acq >= b0 AND acq < b1 AND lost < b1`)} AS joined_lost
     FROM life s CROSS JOIN periods
     ${dims.length > 0 || plan.grain ? `GROUP BY ${[...plan.groupBy.map((_, i) => `d${i}`), ...(plan.grain ? ['period'] : [])].join(', ')}` : ''}`;
+  return { sql, params: b.values };
+}
+
+/**
+ * One row per customer of the project with its acquisition (`acq`: acquiredAt, else its first
+ * subscription or completed order), its loss (`lost`: churnedAt, else the end of its last subscription
+ * once all have ended), its first completed order and — for metrics with a `valueEvent` parameter —
+ * its first value event (`first_value`: the first completed order, or the first event of that name).
+ */
+function customerLifeSql(m: MetricPlan, d: Dialect, b: Binder, projectId: string): string {
+  const project = b.bind(projectId, 'project');
+  const t = (k: 'customer' | 'subscription' | 'order' | 'event') => d.ident(KINDS[k].table);
+  const valueEvent = m.params.valueEvent;
+  const firstEvent =
+    valueEvent !== undefined && valueEvent !== 'order'
+      ? `LEFT JOIN (SELECT customer_id, min(ts) AS first_event FROM ${t('event')}
+          WHERE project_id = ${project} AND name = ${b.bind(valueEvent, 'event')} GROUP BY customer_id) ev
+          ON ev.customer_id = s.id`
+      : '';
+  return `SELECT s.*, coalesce(s.acquired_at, sub.first_start, ord.first_order) AS acq,
+      coalesce(s.churned_at, CASE WHEN sub.open_subs = 0 THEN sub.last_end END) AS lost,
+      ord.first_order, ${firstEvent ? 'ev.first_event' : 'ord.first_order'} AS first_value
+    FROM ${t('customer')} s
+    LEFT JOIN (SELECT customer_id, min(started_at) AS first_start, max(ended_at) AS last_end,
+        ${d.countIf('ended_at IS NULL')} AS open_subs
+      FROM ${t('subscription')} WHERE project_id = ${project} GROUP BY customer_id) sub ON sub.customer_id = s.id
+    LEFT JOIN (SELECT customer_id, min(ts) AS first_order FROM ${t('order')}
+      WHERE project_id = ${project} AND status = 'completed' GROUP BY customer_id) ord ON ord.customer_id = s.id
+    ${firstEvent}
+    WHERE s.project_id = ${project}`;
+}
+
+/**
+ * Acquisition cohorts: per dimension values, cohort (the bucket of `acq`, or — without grain — every
+ * customer acquired in the range, each from its own acquisition month) and offset k, the customers
+ * whose k-th following bucket has begun by now (`n`) and those not lost before it began (`kept`).
+ */
+export function cohortSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range, maxOffset: number) {
+  const b = new Binder(d);
+  const sc = scope(plan, m, d, b, range);
+  const tz = b.bind(plan.timezone, 'tz');
+  const grain = plan.grain ?? 'month';
+  const ks = b.bind(JSON.stringify(Array.from({ length: maxOffset + 1 }, (_, k) => ({ k }))), 'ks');
+  const now = d.instant(b.bind(m.now, 'now'));
+  const dims = plan.groupBy.map((_, i) => `d${i}`);
+  const cohorts = plan.grain ? ['cohort'] : [];
+  const begins = d.localToInstant(d.addBuckets('cohort', grain, 'ks.k'), tz);
+  const sql = `SELECT ${[...dims, ...cohorts.map((c) => `${c} AS period`), 'ks.k AS k', 'count(*) AS n', `${d.countIf(`lost IS NULL OR lost >= ${begins}`)} AS kept`].join(', ')}
+    FROM (
+      SELECT ${[...sc.dims, `${d.bucket(sc.time, grain, tz)} AS cohort`, 's.lost AS lost'].join(', ')}
+      FROM ${sc.from} WHERE ${sc.where}
+    ) c CROSS JOIN ${d.jsonRows(ks, ['k'])} ks
+    WHERE ${begins} <= ${now}
+    GROUP BY ${[...dims, ...cohorts, 'ks.k'].join(', ')}`;
+  return { sql, params: b.values };
+}
+
+/**
+ * Adoption: per group, the distinct people for whom `hit` holds (`k`) and — ignoring the dimension
+ * `over` in grouping and filters — the distinct people in scope (`n`), e.g. each feature's users
+ * among all active users.
+ */
+export function adoptionSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
+  const measure = m.def.measure;
+  if (measure.type !== 'adoption') throw new Error('adoptionSql needs an adoption metric');
+  const b = new Binder(d);
+  const { [measure.over]: overFilter, ...otherFilters } = plan.filters;
+  const sc = scope({ ...plan, filters: otherFilters }, m, d, b, range);
+  const person = compileExpr(measure.person, d, b, m);
+  const hit = [compileExpr(measure.hit, d, b, m)];
+  if (overFilter)
+    hit.push(`${dimensionSql(m, measure.over, d)} IN (${overFilter.map((v) => b.bind(v, 'f')).join(', ')})`);
+  const g = grouping(plan, sc.dims, sc.period);
+  const shared = g.names.filter((name, i) => plan.groupBy[i] !== measure.over);
+  const sameKeys = shared.map((k) => `hits.${k} IS NOT DISTINCT FROM pop.${k}`);
+  const sql = `WITH ev AS (
+      SELECT ${[...g.select, `${person} AS who`, `(${hit.join(' AND ')}) AS hit`].join(', ')}
+      FROM ${sc.from} WHERE ${sc.where} AND ${person} IS NOT NULL
+    ), hits AS (
+      SELECT ${[...g.names, `${d.countDistinct('who')} AS k`].join(', ')} FROM ev WHERE hit ${g.clause}
+    ), pop AS (
+      SELECT ${[...shared, `${d.countDistinct('who')} AS n`].join(', ')} FROM ev
+      ${shared.length > 0 ? `GROUP BY ${shared.join(', ')}` : ''}
+    )
+    SELECT ${[...g.names.map((k) => `hits.${k}`), 'hits.k', 'pop.n'].join(', ')}
+    FROM hits JOIN pop ON ${sameKeys.length > 0 ? sameKeys.join(' AND ') : d.bool(true)}`;
+  return { sql, params: b.values };
+}
+
+/**
+ * Answers per group and score, with the normalised score (0–100) and whether it is in the top box,
+ * for distributions, composites and top-box shares.
+ */
+export function distributionSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
+  const measure = m.def.measure;
+  if (measure.type !== 'distribution') throw new Error('distributionSql needs a distribution metric');
+  const b = new Binder(d);
+  const sc = scope(plan, m, d, b, range);
+  const e = (x: Expr) => compileExpr(x, d, b, m);
+  const g = grouping(plan, sc.dims, sc.period);
+  const sql = `SELECT ${[...g.names, 'score', 'norm', 'top', 'count(*) AS cnt'].join(', ')} FROM (
+      SELECT ${[...g.select, `${e(measure.score)} AS score`, `${e(measure.normalised)} AS norm`, `CASE WHEN ${e(measure.top)} THEN 1 ELSE 0 END AS top`].join(', ')}
+      FROM ${sc.from} WHERE ${sc.where}
+    ) x GROUP BY ${[...g.names, 'score', 'norm', 'top'].join(', ')}`;
+  return { sql, params: b.values };
+}
+
+/**
+ * Recurring revenue per period: subscriptions active at its start (`n`, `start_mrr`), the revenue of
+ * those that ended during it (`lost_mrr`), and of those started during it (`new_mrr`).
+ */
+export function revenueFlowSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
+  const measure = m.def.measure;
+  if (measure.type !== 'revenueFlow') throw new Error('revenueFlowSql needs a revenueFlow metric');
+  const b = new Binder(d);
+  const sc = scope(plan, m, d, b, { from: '1900-01-01', to: range.to });
+  const tz = b.bind(plan.timezone, 'tz');
+  const bound = instantOf(plan, d, b, tz);
+  const mrr = `coalesce(${compileExpr(measure.mrr, d, b, m)}, 0)`;
+  const started = compileExpr(measure.started, d, b, m);
+  const ended = compileExpr(measure.ended, d, b, m);
+  const active = `${started} < periods.b0 AND (${ended} IS NULL OR ${ended} >= periods.b0)`;
+  const g = grouping(plan, sc.dims, plan.grain ? 'periods.period' : null);
+  const sql = `SELECT ${[
+    ...g.select,
+    `${d.countIf(active)} AS n`,
+    `${d.sumIf(mrr, active)} AS start_mrr`,
+    `${d.sumIf(mrr, `${active} AND ${ended} < periods.b1`)} AS lost_mrr`,
+    `${d.sumIf(mrr, `${started} >= periods.b0 AND ${started} < periods.b1`)} AS new_mrr`,
+  ].join(', ')}
+    FROM ${sc.from} CROSS JOIN (${periodsSql(plan, d, bound(range.from), bound(range.to), tz)}) periods
+    WHERE ${sc.where}
+    ${g.clause}`;
   return { sql, params: b.values };
 }
 

@@ -34,6 +34,10 @@ export interface Dialect {
   varSamp(expr: string): string;
   /** Every local bucket start (text, as `bucket`) of `grain` between two instants, as a relation with column `period`. */
   bucketSeries(from: string, to: string, grain: Grain, tz: string): string;
+  /** Sum of `expr` over the rows where `cond` holds (null when none). */
+  sumIf(expr: string, cond: string): string;
+  /** The local bucket `k` (an integer expression) buckets of `grain` after local bucket start `local` (text, as `bucket`). */
+  addBuckets(local: string, grain: Grain, k: string): string;
   /** A relation of integer rows bound as one JSON array parameter (`[{"n": 1, "r": 2}, …]`). */
   jsonRows(param: string, columns: readonly string[]): string;
 }

@@ -193,6 +193,9 @@ export function planQuery(
           v > (spec.max ?? Infinity)
         )
           bad('POLSO_BAD_PARAM', `${path}: a number from ${spec.min} to ${spec.max}`, path);
+      } else if (spec.type === 'string') {
+        if (typeof v !== 'string' || v.length === 0 || v.length > 200)
+          bad('POLSO_BAD_PARAM', `${path}: text of 1–200 characters`, path);
       } else if (typeof v !== 'string' || !spec.values?.includes(v))
         bad('POLSO_BAD_PARAM', `${path}: one of ${spec.values?.join(', ')}`, path);
       params[spec.name] = v;

@@ -7,13 +7,17 @@
 import { METRICS } from '../metrics/catalogue.ts';
 import type { Measure } from '../metrics/types.ts';
 import {
+  adoptionSql,
   aggregateSql,
   bucketsSql,
+  cohortSql,
   dailyDistinctSql,
+  distributionSql,
   lifecycleSql,
   openAtEndSql,
   orderStatisticsSql,
   type Range,
+  revenueFlowSql,
   rollingDistinctSql,
   visitsSql,
 } from './compile.ts';
@@ -68,7 +72,20 @@ export interface QueryResult {
   };
 }
 
-type Cell = { agg: Record<string, unknown>; quantiles?: Record<string, Quantile> };
+/**
+ * What the engine returned for one group and period: one row of aggregates, or — for cohorts and
+ * distributions — several (`rows`, one per offset or score).
+ */
+type Cell = {
+  agg: Record<string, unknown>;
+  rows?: Record<string, unknown>[];
+  quantiles?: Record<string, Quantile>;
+};
+
+/** Measures whose engine answer is several rows per group and period. */
+const MULTI_ROW = new Set<Measure['type']>(['cohort', 'distribution']);
+/** Cohort offsets computed: up to this many buckets after the cohort's own. */
+const MAX_COHORT_OFFSET = 36;
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const keyOf = (dims: unknown[], period: unknown) => JSON.stringify([...dims, period ?? null]);
@@ -81,6 +98,10 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
     openAtEnd: openAtEndSql,
     rollingDistinct: rollingDistinctSql,
     visits: visitsSql,
+    adoption: adoptionSql,
+    distribution: distributionSql,
+    revenueFlow: revenueFlowSql,
+    cohort: (p: QueryPlan, x: MetricPlan, d: Dialect, r: Range) => cohortSql(p, x, d, r, MAX_COHORT_OFFSET),
   } as const;
   const type = m.def.measure.type;
   const compile = type in compilers ? compilers[type as keyof typeof compilers] : aggregateSql;
@@ -88,7 +109,15 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
   const rows = await exec.select(sql, params);
   const cells = new Map<string, Cell>();
   const dimsOf = (r: Record<string, unknown>) => plan.groupBy.map((_, i) => r[`d${i}`] ?? null);
-  for (const r of rows) cells.set(keyOf(dimsOf(r), r.period), { agg: r });
+  for (const r of rows) {
+    const key = keyOf(dimsOf(r), r.period);
+    const cell = cells.get(key);
+    if (!MULTI_ROW.has(type)) cells.set(key, { agg: r });
+    else if (cell) cell.rows!.push(r);
+    else cells.set(key, { agg: r, rows: [r] });
+  }
+  if (type === 'distribution')
+    for (const cell of cells.values()) cell.agg = distributionAggregates(cell.rows!);
   if (m.def.measure.type === 'duration' && rows.length > 0) {
     const wanted = new Map<
       number,
@@ -132,6 +161,40 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
     }
   }
   return cells;
+}
+
+/**
+ * Count, composite mean and variance (of the normalised score), top-box count, mean score and the
+ * distribution (answers per score) of one group's rows.
+ */
+function distributionAggregates(rows: Record<string, unknown>[]): Record<string, unknown> {
+  let n = 0;
+  let top = 0;
+  let sum = 0;
+  let sumSq = 0;
+  let scoreSum = 0;
+  const distribution = new Map<number, number>();
+  for (const r of rows) {
+    const cnt = num(r.cnt);
+    const norm = Number(r.norm);
+    const score = Number(r.score);
+    n += cnt;
+    top += num(r.top) * cnt;
+    sum += norm * cnt;
+    sumSq += norm * norm * cnt;
+    scoreSum += score * cnt;
+    distribution.set(score, (distribution.get(score) ?? 0) + cnt);
+  }
+  const mean = n > 0 ? sum / n : null;
+  return {
+    ...rows[0],
+    n,
+    top,
+    mean,
+    variance: n > 1 && mean !== null ? Math.max(0, (sumSq - n * mean * mean) / (n - 1)) : null,
+    scoreMean: n > 0 ? scoreSum / n : null,
+    distribution: Object.fromEntries([...distribution].sort(([x], [y]) => x - y)),
+  };
 }
 
 /** The value of a metric from its aggregates. */
@@ -196,6 +259,74 @@ function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number, d
       return { value: n, n };
     case 'ratio':
       throw new Error(`${m.def.id}: ratios are derived from their components`);
+    case 'adoption': {
+      const k = num(a?.k);
+      return { value: n === 0 ? null : round((100 * k) / n), n, ci: wilson(k, n), small, hits: k };
+    }
+    case 'distribution': {
+      if (n === 0) return { value: null, n: 0, ci: null, small, distribution: {} };
+      const mean = round(Number(a!.mean));
+      const top = num(a!.top);
+      return {
+        value: mean,
+        n,
+        ci: tInterval(n, mean, a!.variance === null ? Number.NaN : Number(a!.variance)),
+        small,
+        mean: a!.scoreMean === null ? null : round(Number(a!.scoreMean)),
+        topBox: { value: round((100 * top) / n), hits: top, ci: wilson(top, n) },
+        distribution: a!.distribution,
+      };
+    }
+    case 'cohort': {
+      const curve = (cell?.rows ?? [])
+        .map((r) => ({ k: num(r.k), n: num(r.n), kept: num(r.kept) }))
+        .sort((x, y) => x.k - y.k)
+        .map((p) => ({ ...p, rate: p.n > 0 ? round((100 * p.kept) / p.n) : null }));
+      const size = curve[0]?.n ?? 0;
+      const at = curve.find((p) => p.k === Number(m.params.offset));
+      if (!at || at.n === 0) return { value: null, n: 0, ci: null, small: true, size, curve };
+      return {
+        value: at.rate,
+        n: at.n,
+        ci: wilson(at.kept, at.n),
+        small: at.n < minSample,
+        hits: at.kept,
+        size,
+        curve,
+      };
+    }
+    case 'clv': {
+      const years = days / 365.25;
+      const orders = num(a?.orders);
+      const revenue = num(a?.revenue);
+      if (n === 0 || years === 0) return { value: null, n, small };
+      const frequency = orders / n / years;
+      const aov = revenue / orders;
+      const lifespan = Number(m.params.lifespanYears);
+      const margin = Number(m.params.grossMargin);
+      return {
+        value: round(aov * frequency * lifespan * margin),
+        n,
+        small,
+        aov: round(aov),
+        frequency: round(frequency),
+        orders,
+        revenue: round(revenue),
+      };
+    }
+    case 'revenueFlow': {
+      const start = num(a?.start_mrr);
+      const lost = num(a?.lost_mrr);
+      return {
+        value: start > 0 ? round((100 * lost) / start) : null,
+        n,
+        ci: null,
+        small,
+        startMrr: round(start),
+        lostMrr: round(lost),
+        newMrr: round(num(a?.new_mrr)),
+      };
+    }
     case 'funnel': {
       const counts = measure.stages.map((_, i) => num(a?.[`stage_${i}`]));
       const first = counts[0] ?? 0;
@@ -226,6 +357,10 @@ function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number, d
       };
     }
     case 'lifecycle': {
+      if (measure.outcome === 'acquired') {
+        const acquired = num(a?.joined) + num(a?.joined_lost);
+        return { value: acquired, n: acquired };
+      }
       const flow = {
         start: n,
         end: num(a?.ending),
@@ -259,8 +394,10 @@ function compareValues(
   const a = cur?.agg;
   const b = prev?.agg;
   if (a && b && current.n > 0 && previous.n > 0) {
-    if (measure.type === 'share' || measure.type === 'visits')
+    if (measure.type === 'share' || measure.type === 'visits' || measure.type === 'adoption')
       p = shareTest(num(a.k), current.n, num(b.k), previous.n);
+    else if (measure.type === 'cohort' && current.value !== null && previous.value !== null)
+      p = shareTest(Number(current.hits), current.n, Number(previous.hits), previous.n);
     else if (measure.type === 'funnel')
       p = shareTest(Number(current.hits), current.n, Number(previous.hits), previous.n);
     else if (measure.type === 'lifecycle' && measure.outcome !== 'end')
@@ -272,7 +409,7 @@ function compareValues(
         previous.value!,
         npsVariance(num(b.promoters), num(b.detractors), previous.n),
       );
-    else if (measure.type === 'mean' || measure.type === 'duration')
+    else if (measure.type === 'mean' || measure.type === 'duration' || measure.type === 'distribution')
       p = welchTest(
         current.n,
         Number(a.mean),
@@ -309,15 +446,21 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
   const prevPeriods = prevRange ? await periodsOf(prevRange) : [];
   const current = new Map<string, Map<string, Cell>>();
   const previous = new Map<string, Map<string, Cell>>();
-  // Ratios are computed from their components, run as metrics of their own (requested or not).
-  const components = new Map<string, MetricPlan>();
-  for (const m of plan.metrics)
+  // Ratios are computed from their components (themselves perhaps ratios), run as metrics of their
+  // own whether requested or not; a component not requested runs with its default parameters.
+  const byId = new Map(plan.metrics.map((m) => [m.def.id, m]));
+  const pending = [...plan.metrics];
+  for (let m = pending.pop(); m; m = pending.pop())
     if (m.def.measure.type === 'ratio')
       for (const id of [m.def.measure.numerator, m.def.measure.denominator])
-        if (!plan.metrics.some((x) => x.def.id === id))
-          components.set(id, { ...m, def: METRICS.get(id)!, params: {} });
-  const computed = [...plan.metrics, ...components.values()].filter((m) => m.def.measure.type !== 'ratio');
-  const byId = new Map(computed.map((m) => [m.def.id, m]));
+        if (!byId.has(id)) {
+          const def = METRICS.get(id)!;
+          const params = Object.fromEntries(def.params.map((p) => [p.name, p.default]));
+          const component = { ...m, def, params };
+          byId.set(id, component);
+          pending.push(component);
+        }
+  const computed = [...byId.values()].filter((m) => m.def.measure.type !== 'ratio');
   for (const m of computed) {
     current.set(m.def.id, await runMetric(exec, plan, m, range));
     if (prevRange) previous.set(m.def.id, await runMetric(exec, plan, m, prevRange));
@@ -344,7 +487,7 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
       for (const m of plan.metrics) {
         const measure = m.def.measure;
         if (m.def.measure.type === 'ratio') {
-          row[m.def.id] = ratioValue(
+          const value = ratioValue(
             m.def.measure,
             byId,
             current,
@@ -352,6 +495,28 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
             plan,
             daysIn(plan, periods, i, range),
           );
+          if (prevRange) {
+            const prevPeriod = plan.grain ? prevPeriods[i] : null;
+            const prev =
+              prevPeriod === undefined
+                ? { value: null, n: 0, ci: null }
+                : ratioValue(
+                    m.def.measure,
+                    byId,
+                    previous,
+                    keyOf(dims, prevPeriod),
+                    plan,
+                    daysIn(plan, prevPeriods, i, prevRange),
+                  );
+            Object.assign(value, {
+              previous: { value: prev.value, n: prev.n, ci: null },
+              delta: value.value !== null && prev.value !== null ? round(value.value - prev.value) : null,
+              // No test of significance for a quotient of two estimates.
+              p: null,
+              significant: null,
+            });
+          }
+          row[m.def.id] = value;
           continue;
         }
         const cell = current.get(m.def.id)!.get(keyOf(dims, period));
@@ -392,7 +557,7 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
   };
 }
 
-/** 100 × numerator ÷ denominator, from the components' values in the same row. */
+/** scale × numerator ÷ denominator (scale 100 by default), from the components' values in the same row. */
 function ratioValue(
   measure: Extract<Measure, { type: 'ratio' }>,
   byId: Map<string, MetricPlan>,
@@ -401,10 +566,16 @@ function ratioValue(
   plan: QueryPlan,
   days: number,
 ): MetricValue {
-  const part = (id: string) => metricValue(byId.get(id)!, cells.get(id)!.get(key), plan.minSample, days);
+  const part = (id: string): MetricValue => {
+    const m = byId.get(id)!;
+    return m.def.measure.type === 'ratio'
+      ? ratioValue(m.def.measure, byId, cells, key, plan, days)
+      : metricValue(m, cells.get(id)!.get(key), plan.minSample, days);
+  };
   const num = part(measure.numerator);
   const den = part(measure.denominator);
-  const value = num.value !== null && den.value ? round((100 * num.value) / den.value) : null;
+  const value =
+    num.value !== null && den.value ? round(((measure.scale ?? 100) * num.value) / den.value) : null;
   return { value, n: den.n, ci: null, [measure.numerator]: num.value, [measure.denominator]: den.value };
 }
 

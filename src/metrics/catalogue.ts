@@ -9,12 +9,14 @@ import {
   all,
   coalesce,
   col,
+  div,
   type Expr,
   eq,
   ge,
   le,
   lit,
   lt,
+  mul,
   not,
   notNull,
   now,
@@ -23,6 +25,7 @@ import {
   repeatContact,
   secondsBetween,
   sub,
+  touchpoints,
   when,
 } from './expr.ts';
 import type { MetricDefinition, ParamSpec } from './types.ts';
@@ -768,5 +771,292 @@ const defs: MetricDefinition[] = [
   },
 ];
 
+const scaleMin = col('scale_min');
+const scaleMax = col('scale_max');
+/** A score on 0–100: its position on the scale, reversed where lower is easier. */
+const normalised: Expr = when(
+  [
+    [
+      eq(col('direction'), lit('lower_is_easier')),
+      div(mul(sub(scaleMax, score), lit(100)), sub(scaleMax, scaleMin)),
+    ],
+  ],
+  div(mul(sub(score, scaleMin), lit(100)), sub(scaleMax, scaleMin)),
+);
+/** The top box: promoters for NPS, the easy side for CES, satisfied for CSAT and ratings. */
+const topBox: Expr = when(
+  [
+    [eq(col('metric'), lit('nps')), ge(score, lit(9))],
+    [eq(col('metric'), lit('ces')), cesEasy],
+  ],
+  ge(score, satisfiedFrom),
+);
+const person = coalesce(col('customer_id'), col('anonymous_id'));
+const traitDimensions = ['segment', 'plan', 'country', 'language'];
+
+const more: MetricDefinition[] = [
+  {
+    id: 'question_summary',
+    name: { it: 'Riepilogo per domanda', en: 'Question summary' },
+    description: {
+      it: 'Per domanda (raggruppare per question): distribuzione delle risposte, punteggio medio e quota nel "top box" (promotori, lato facile, soddisfatti). Il valore è la soddisfazione composita: la media dei punteggi riportati su 0–100 (rovesciati dove più basso è meglio), confrontabile tra scale e domande di un sondaggio.',
+      en: 'Per question (group by question): the distribution of answers, the mean score and the top-box share (promoters, easy side, satisfied). The value is the composite satisfaction: the mean of the scores mapped onto 0–100 (reversed where lower is better), comparable across the scales and questions of a survey.',
+    },
+    formula: 'composite = mean(100 × (score − min) ÷ (max − min)); top box = 100 × top answers ÷ answers',
+    unit: 'points',
+    direction: 'higher_is_better',
+    source: 'survey_response',
+    time: col('ts'),
+    where: all(
+      oneOf(col('metric'), ['nps', 'csat', 'ces', 'rating']),
+      notNull(score),
+      lt(scaleMin, scaleMax),
+    ),
+    measure: { type: 'distribution', score, normalised, top: topBox },
+    fields: ['metric', 'score', 'scaleMin', 'scaleMax', 'direction'],
+    params: [],
+    seeds: ['003'],
+  },
+  {
+    id: 'feature_adoption',
+    name: { it: 'Adozione delle funzionalità', en: 'Feature adoption' },
+    description: {
+      it: 'Utenti attivi del periodo che hanno usato la funzionalità almeno una volta ÷ utenti attivi del periodo (per funzionalità: raggruppare per feature; il denominatore resta tutti gli utenti attivi).',
+      en: 'Active users of the period who used the feature at least once ÷ active users of the period (per feature: group by feature; the denominator stays all active users).',
+    },
+    formula: 'adoption = 100 × distinct users of the feature ÷ distinct active users',
+    unit: 'percent',
+    direction: 'higher_is_better',
+    source: 'event',
+    time: col('ts'),
+    where: TRUE,
+    measure: { type: 'adoption', person, hit: notNull(col('feature')), over: 'feature' },
+    fields: ['feature', 'customerId', 'anonymousId'],
+    params: [],
+    dimensions: ['feature', ...traitDimensions],
+    seeds: ['001'],
+  },
+  {
+    id: 'touchpoints_per_purchase',
+    name: { it: 'Punti di contatto per acquisto', en: 'Touchpoints per purchase' },
+    description: {
+      it: 'Per ogni ordine completato, i punti di contatto distinti usati dal cliente nei giorni precedenti (canali dei contatti, sito o app, piattaforme social, canali degli ordini precedenti); media sugli ordini, con la quota di acquisti preceduti da più di quattro.',
+      en: 'For each completed order, the distinct touchpoints the customer used in the days before it (contact channels, website or app, social platforms, channels of earlier orders); mean over orders, with the share of purchases preceded by more than four.',
+    },
+    formula: 'mean over purchases of count(distinct touchpoints in [t − window, t))',
+    unit: 'count',
+    direction: 'neutral',
+    source: 'order',
+    time: col('ts'),
+    where: all(eq(col('status'), lit('completed')), notNull(col('customer_id'))),
+    measure: {
+      type: 'mean',
+      value: touchpoints(param('windowDays')),
+      parts: { moreThanFour: when([[lt(lit(4), touchpoints(param('windowDays'))), lit(100)]], lit(0)) },
+    },
+    fields: ['status', 'customerId'],
+    params: [
+      {
+        name: 'windowDays',
+        type: 'number',
+        default: 30,
+        min: 1,
+        max: 365,
+        doc: { it: 'Giorni prima dell’acquisto considerati', en: 'Days before the purchase considered' },
+      },
+    ],
+    seeds: ['002'],
+  },
+  {
+    id: 'time_to_value',
+    name: { it: 'Tempo al valore', en: 'Time to value' },
+    description: {
+      it: `Tempo dall'acquisizione del cliente al suo primo evento di valore (il primo ordine completato, o il primo evento con il nome configurato); media, mediana e p90, per periodo di acquisizione. ${lifecycleDoc.it}`,
+      en: `Time from a customer's acquisition to its first value event (the first completed order, or the first event of the configured name); mean, median and p90, by period of acquisition. ${lifecycleDoc.en}`,
+    },
+    formula: 'first value event − acquisition',
+    unit: 'seconds',
+    direction: 'lower_is_better',
+    source: 'customer',
+    relation: 'customer_life',
+    time: col('acq'),
+    where: all(notNull(col('first_value')), ge(col('first_value'), col('acq'))),
+    measure: { type: 'duration', value: secondsBetween(col('acq'), col('first_value')) },
+    fields: ['acquiredAt'],
+    params: [
+      {
+        name: 'valueEvent',
+        type: 'string',
+        default: 'order',
+        doc: {
+          it: '"order" per il primo ordine completato, altrimenti il nome dell’evento che porta valore',
+          en: '"order" for the first completed order, else the name of the event that delivers value',
+        },
+      },
+    ],
+    seeds: ['001'],
+  },
+  {
+    id: 'cohort_retention',
+    name: { it: 'Fidelizzazione per coorte', en: 'Cohort retention' },
+    description: {
+      it: `Clienti di ogni coorte di acquisizione (il periodo in cui sono stati acquisiti) ancora attivi k periodi dopo: la curva k = 0, 1, 2… fin dove il tempo trascorso lo permette; il valore è k = offset. ${lifecycleDoc.it}`,
+      en: `Customers of each acquisition cohort (the period they were acquired in) still active k periods later: the curve k = 0, 1, 2… as far as time has passed; the value is k = offset. ${lifecycleDoc.en}`,
+    },
+    formula: 'retention(k) = 100 × cohort customers not lost before the start of period c + k ÷ cohort size',
+    unit: 'percent',
+    direction: 'higher_is_better',
+    source: 'customer',
+    relation: 'customer_life',
+    time: col('acq'),
+    where: notNull(col('acq')),
+    measure: { type: 'cohort' },
+    fields: ['acquiredAt', 'churnedAt'],
+    params: [
+      {
+        name: 'offset',
+        type: 'number',
+        default: 1,
+        min: 0,
+        max: 36,
+        doc: { it: 'Periodi dopo quello di acquisizione', en: 'Periods after the acquisition period' },
+      },
+    ],
+    seeds: ['001', '003'],
+  },
+  {
+    id: 'customers_acquired',
+    name: { it: 'Clienti acquisiti', en: 'Customers acquired' },
+    description: {
+      it: `Clienti acquisiti nel periodo (anche quelli già persi). ${lifecycleDoc.it}`,
+      en: `Customers acquired in the period (including those already lost). ${lifecycleDoc.en}`,
+    },
+    formula: 'count(acquired in the period)',
+    unit: 'count',
+    direction: 'higher_is_better',
+    source: 'customer',
+    time: col('acquired_at'),
+    where: TRUE,
+    measure: { type: 'lifecycle', outcome: 'acquired' },
+    fields: ['acquiredAt'],
+    params: [],
+    seeds: ['001'],
+  },
+  {
+    id: 'acquisition_spend',
+    name: { it: 'Spesa di acquisizione', en: 'Acquisition spend' },
+    description: {
+      it: 'Spesa di marketing e vendita, nella valuta di rendicontazione, collocata nel periodo del suo inizio.',
+      en: 'Marketing and sales spend, in the reporting currency, placed in the period it starts.',
+    },
+    formula: 'sum(marketing + sales costs)',
+    unit: 'currency',
+    direction: 'neutral',
+    source: 'cost',
+    time: coalesce(col('period_start'), col('ts')),
+    where: oneOf(col('category'), ['marketing', 'sales']),
+    measure: { type: 'sum', value: col('amount_reporting') },
+    fields: ['amount', 'currency', 'category', 'periodStart'],
+    params: [],
+    seeds: ['001'],
+  },
+  {
+    id: 'cac',
+    name: { it: 'Costo di acquisizione cliente (CAC)', en: 'Customer acquisition cost (CAC)' },
+    description: {
+      it: 'Spesa di marketing e vendita del periodo ÷ clienti acquisiti nel periodo.',
+      en: "The period's marketing and sales spend ÷ customers acquired in the period.",
+    },
+    formula: 'CAC = acquisition spend ÷ customers acquired',
+    unit: 'currency',
+    direction: 'lower_is_better',
+    source: 'cost',
+    time: coalesce(col('period_start'), col('ts')),
+    where: TRUE,
+    measure: { type: 'ratio', numerator: 'acquisition_spend', denominator: 'customers_acquired', scale: 1 },
+    fields: ['amount', 'category'],
+    params: [],
+    dimensions: [],
+    seeds: ['001'],
+  },
+  {
+    id: 'clv_historical',
+    name: { it: 'Valore del cliente (storico)', en: 'Customer lifetime value (historical)' },
+    description: {
+      it: 'Valore medio degli ordini × acquisti per cliente all’anno × durata attesa della relazione × margine lordo, dagli ordini completati del periodo (i clienti sono quelli che hanno acquistato nel periodo; la frequenza è riportata all’anno).',
+      en: "Average order value × purchases per customer per year × expected lifespan × gross margin, from the period's completed orders (customers are those who bought in the period; frequency is annualised).",
+    },
+    formula: 'CLV = AOV × purchases per customer per year × lifespan (years) × margin',
+    unit: 'currency',
+    direction: 'higher_is_better',
+    source: 'order',
+    time: col('ts'),
+    where: all(eq(col('status'), lit('completed')), notNull(col('customer_id'))),
+    measure: { type: 'clv', amount: col('amount_reporting') },
+    fields: ['amount', 'status', 'customerId'],
+    params: [
+      {
+        name: 'lifespanYears',
+        type: 'number',
+        default: 3,
+        min: 0.1,
+        max: 50,
+        doc: {
+          it: 'Durata attesa della relazione, in anni',
+          en: 'Expected lifespan of the relationship, in years',
+        },
+      },
+      {
+        name: 'grossMargin',
+        type: 'number',
+        default: 1,
+        min: 0,
+        max: 1,
+        doc: { it: 'Margine lordo (1 = ricavi)', en: 'Gross margin (1 = revenue)' },
+      },
+    ],
+    seeds: ['001'],
+  },
+  {
+    id: 'clv_cac_ratio',
+    name: { it: 'Rapporto CLV:CAC', en: 'CLV:CAC ratio' },
+    description: {
+      it: 'Valore storico del cliente ÷ costo di acquisizione: conviene acquisire un cliente?',
+      en: 'Historical customer lifetime value ÷ acquisition cost: is acquiring a customer worth it?',
+    },
+    formula: 'CLV ÷ CAC',
+    unit: 'ratio',
+    direction: 'higher_is_better',
+    source: 'cost',
+    time: coalesce(col('period_start'), col('ts')),
+    where: TRUE,
+    measure: { type: 'ratio', numerator: 'clv_historical', denominator: 'cac', scale: 1 },
+    fields: ['amount'],
+    params: [],
+    dimensions: [],
+    seeds: ['001'],
+  },
+  {
+    id: 'revenue_churn_rate',
+    name: { it: 'Abbandono dei ricavi ricorrenti (lordo)', en: 'Gross revenue churn' },
+    description: {
+      it: 'Ricavi ricorrenti mensili (MRR) degli abbonamenti attivi all’inizio del periodo e terminati durante il periodo ÷ MRR attivo all’inizio. Riporta anche l’MRR nuovo del periodo.',
+      en: 'Monthly recurring revenue (MRR) of subscriptions active at the start of the period that ended during it ÷ MRR active at the start. Also reports the new MRR of the period.',
+    },
+    formula: 'revenue churn = 100 × MRR ended ÷ MRR at the start',
+    unit: 'percent',
+    direction: 'lower_is_better',
+    source: 'subscription',
+    time: col('started_at'),
+    where: TRUE,
+    measure: { type: 'revenueFlow', mrr: col('mrr'), started: col('started_at'), ended: col('ended_at') },
+    fields: ['mrr', 'startedAt', 'endedAt'],
+    params: [],
+    seeds: ['001'],
+  },
+];
+
 /** The catalogue, by id. */
-export const METRICS: ReadonlyMap<string, MetricDefinition> = new Map(defs.map((d) => [d.id, d]));
+export const METRICS: ReadonlyMap<string, MetricDefinition> = new Map(
+  [...defs, ...more].map((d) => [d.id, d]),
+);

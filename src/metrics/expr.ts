@@ -17,7 +17,8 @@ export type Expr =
   | { readonly kind: 'case'; readonly when: readonly (readonly [Expr, Expr])[]; readonly else: Expr }
   | { readonly kind: 'addDays'; readonly arg: Expr; readonly days: Expr }
   | { readonly kind: 'now' }
-  | { readonly kind: 'repeatContact'; readonly days: Expr };
+  | { readonly kind: 'repeatContact'; readonly days: Expr }
+  | { readonly kind: 'touchpoints'; readonly days: Expr };
 
 export type BinaryOp = '=' | '<>' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/';
 
@@ -66,3 +67,9 @@ export const now = (): Expr => ({ kind: 'now' });
  * was created (the inferred-FCR test). Only meaningful on contacts.
  */
 export const repeatContact = (days: Expr): Expr => ({ kind: 'repeatContact', days });
+/**
+ * The number of distinct touchpoints the customer of this record used in the `days` days before it:
+ * contact channels, the website or app (product events), social platforms and sales channels of
+ * earlier orders. Only meaningful on orders.
+ */
+export const touchpoints = (days: Expr): Expr => ({ kind: 'touchpoints', days });

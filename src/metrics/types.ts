@@ -26,7 +26,16 @@ export interface Bilingual {
  * - `ratio`: 100 × one metric's value ÷ another's, in the same row;
  * - `visits`: % of visits (a `sessionId`, else a person's events with gaps under `gapMinutes`) with at
  *   least one of the project's conversion events;
- * - `funnel`: rows reaching each stage (in order); the value is the last stage ÷ the first, in percent.
+ * - `funnel`: rows reaching each stage (in order); the value is the last stage ÷ the first, in percent;
+ * - `adoption`: distinct people for whom `hit` holds ÷ distinct people in scope, in percent; the
+ *   denominator ignores the dimension `over` (the share of all active users who used each feature);
+ * - `distribution`: answers per score, the mean of `normalised` (0–100, the composite) and the share
+ *   of answers in the top box (`top`);
+ * - `cohort`: customers grouped by the period they were acquired in, and the share of each cohort not
+ *   lost k periods later (the value is k = `offset`);
+ * - `clv`: average order value × purchases per customer per year × expected lifespan × margin;
+ * - `revenueFlow`: recurring revenue of subscriptions active at the start of each period and the part
+ *   of it that ended during the period (gross revenue churn, in percent).
  */
 export type Measure =
   | { readonly type: 'nps'; readonly score: Expr }
@@ -35,18 +44,35 @@ export type Measure =
   | { readonly type: 'duration'; readonly value: Expr }
   | { readonly type: 'count' }
   | { readonly type: 'sum'; readonly value: Expr }
-  | { readonly type: 'lifecycle'; readonly outcome: 'lost' | 'retained' | 'end' }
+  | { readonly type: 'lifecycle'; readonly outcome: 'lost' | 'retained' | 'end' | 'acquired' }
   | { readonly type: 'distinct'; readonly value: Expr }
   | { readonly type: 'dailyDistinct'; readonly value: Expr }
   | { readonly type: 'openAtEnd'; readonly opened: Expr; readonly closed: Expr }
   | { readonly type: 'rollingDistinct'; readonly value: Expr; readonly days: number }
-  | { readonly type: 'ratio'; readonly numerator: string; readonly denominator: string }
+  | {
+      readonly type: 'ratio';
+      readonly numerator: string;
+      readonly denominator: string;
+      /** 100 for a percentage (default), 1 for a plain quotient. */
+      readonly scale?: number;
+    }
   | { readonly type: 'visits' }
-  | { readonly type: 'funnel'; readonly stages: readonly (readonly [string, Expr])[] };
+  | { readonly type: 'funnel'; readonly stages: readonly (readonly [string, Expr])[] }
+  | { readonly type: 'adoption'; readonly person: Expr; readonly hit: Expr; readonly over: string }
+  | { readonly type: 'distribution'; readonly score: Expr; readonly normalised: Expr; readonly top: Expr }
+  | { readonly type: 'cohort' }
+  | { readonly type: 'clv'; readonly amount: Expr }
+  | {
+      readonly type: 'revenueFlow';
+      readonly mrr: Expr;
+      readonly started: Expr;
+      readonly ended: Expr;
+    };
 
 export interface ParamSpec {
   readonly name: string;
-  readonly type: 'number' | 'enum';
+  /** `string`: free text up to 200 characters (an event name, say). */
+  readonly type: 'number' | 'enum' | 'string';
   readonly default: number | string;
   readonly min?: number;
   readonly max?: number;
@@ -54,7 +80,7 @@ export interface ParamSpec {
   readonly doc: Bilingual;
 }
 
-export type Unit = 'percent' | 'nps' | 'score' | 'seconds' | 'count' | 'points';
+export type Unit = 'percent' | 'nps' | 'score' | 'seconds' | 'count' | 'points' | 'currency' | 'ratio';
 
 export interface MetricDefinition {
   readonly id: string;
@@ -66,6 +92,12 @@ export interface MetricDefinition {
   readonly direction: 'higher_is_better' | 'lower_is_better' | 'neutral';
   /** Record kind the metric is computed from. */
   readonly source: RecordKind;
+  /**
+   * Read a derived relation instead of the source's table: `customer_life` is one row per customer
+   * with its acquisition (`acq`), loss (`lost`), first completed order (`first_order`) and first value
+   * event (`first_value`, from the parameter `valueEvent`) beside its own columns.
+   */
+  readonly relation?: 'customer_life';
   /** Column that places a record in a period (half-open range on it). */
   readonly time: Expr;
   /** Records in scope. */

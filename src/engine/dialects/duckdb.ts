@@ -3,7 +3,17 @@
  * The DuckDB dialect. Time zones go through ICU: `timezone(tz, instant)` gives the local time and
  * `timezone(tz, local)` the instant (https://duckdb.org/docs/sql/functions/timestamptz).
  */
-import type { Dialect } from '../dialect.ts';
+import type { Dialect, Grain } from '../dialect.ts';
+
+/** One bucket of each grain as an interval constructor and a multiple. */
+const BUCKET_STEP: Record<Grain, [string, number]> = {
+  hour: ['to_hours', 1],
+  day: ['to_days', 1],
+  week: ['to_days', 7],
+  month: ['to_months', 1],
+  quarter: ['to_months', 3],
+  year: ['to_years', 1],
+};
 
 export const duckdbDialect: Dialect = {
   name: 'duckdb',
@@ -18,6 +28,11 @@ export const duckdbDialect: Dialect = {
   addDays: (ts, days) => `(${ts} + to_days(CAST(${days} AS INTEGER)))`,
   bool: (value) => (value ? 'true' : 'false'),
   varSamp: (expr) => `var_samp(${expr})`,
+  sumIf: (expr, cond) => `sum(${expr}) FILTER (WHERE ${cond})`,
+  addBuckets: (local, grain, k) => {
+    const [unit, times] = BUCKET_STEP[grain];
+    return `strftime(CAST(${local} AS TIMESTAMP) + ${unit}(CAST(${times} * ${k} AS INTEGER)), '%Y-%m-%d %H:%M:%S')`;
+  },
   // Hourly steps cover every local bucket of any grain, across daylight-saving changes.
   bucketSeries: (from, to, grain, tz) =>
     `(SELECT DISTINCT strftime(date_trunc('${grain}', timezone(${tz}, g)), '%Y-%m-%d %H:%M:%S') AS period

@@ -1,0 +1,293 @@
+/**
+ * Customer-journey and value metrics on hand-computed fixtures: cohort retention, time to value,
+ * CAC and historical CLV, gross revenue churn, touchpoints per purchase, feature adoption and the
+ * per-question survey summary — through `POST /api/v1/query`, on every engine.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../src/util/clock.ts';
+import { ENGINES } from './engines.ts';
+import { post, query, type TestEnv } from './helpers.ts';
+
+const DAY = 86_400;
+
+describe.each(ENGINES)('on $name', (engine) => {
+  let env: TestEnv;
+  const q = (body: Record<string, unknown>) => query(env, { timezone: 'UTC', ...body });
+
+  beforeAll(async () => {
+    env = await engine.make({ clock: fixedClock('2026-06-01T00:00:00Z') });
+    const customer = (id: string, acquiredAt: string, churnedAt?: string) => ({
+      type: 'customer',
+      id,
+      timestamp: '2026-01-01T00:00:00Z',
+      segment: 'smb',
+      acquiredAt,
+      ...(churnedAt ? { churnedAt } : {}),
+    });
+    const order = (id: string, customerId: string, ts: string, amount: number, extra = {}) => ({
+      type: 'order',
+      id,
+      timestamp: ts,
+      customerId,
+      amount,
+      currency: 'EUR',
+      channel: 'web',
+      ...extra,
+    });
+    const touch = (type: string, id: string, customerId: string, ts: string, extra: object) => ({
+      type,
+      id,
+      timestamp: ts,
+      customerId,
+      ...extra,
+    });
+    const subscription = (id: string, mrr: number, startedAt: string, endedAt?: string) => ({
+      type: 'subscription',
+      id,
+      timestamp: startedAt,
+      customerId: 'S',
+      plan: 'pro',
+      mrr,
+      startedAt,
+      ...(endedAt ? { endedAt } : {}),
+    });
+    const event = (id: string, who: Record<string, string>, ts: string, extra = {}) => ({
+      type: 'event',
+      id,
+      timestamp: ts,
+      name: 'Login',
+      ...who,
+      ...extra,
+    });
+    const answer = (id: string, questionId: string, metric: string, score: number, extra = {}) => ({
+      type: 'survey_response',
+      id,
+      timestamp: '2026-05-10T10:00:00Z',
+      customerId: `r-${id}`,
+      surveyId: 'q',
+      questionId,
+      metric,
+      score,
+      ...extra,
+    });
+    const r = await post(env.app, env.project.writeKey, [
+      // January cohort: A (stays), B (lost 15 Feb), C (lost 10 Mar); February: D (stays), E (lost 20 Feb).
+      customer('A', '2026-01-10T00:00:00Z'),
+      customer('B', '2026-01-20T00:00:00Z', '2026-02-15T00:00:00Z'),
+      customer('C', '2026-01-25T00:00:00Z', '2026-03-10T00:00:00Z'),
+      customer('D', '2026-02-05T00:00:00Z'),
+      customer('E', '2026-02-10T00:00:00Z', '2026-02-20T00:00:00Z'),
+      // Orders: A's refund does not count; first completed orders 2, 1 and 0.5 days after acquisition.
+      order('oA0', 'A', '2026-01-11T00:00:00Z', 30, { status: 'refunded' }),
+      order('oA1', 'A', '2026-01-12T00:00:00Z', 100),
+      order('oB1', 'B', '2026-01-21T00:00:00Z', 50),
+      order('oA2', 'A', '2026-01-25T00:00:00Z', 150),
+      order('oD1', 'D', '2026-02-05T12:00:00Z', 80),
+      // A's touchpoints before its orders: chat, email, the product, instagram (and the 12 Jan order).
+      touch('contact', 'k1', 'A', '2026-01-05T00:00:00Z', { channel: 'chat' }),
+      touch('contact', 'k2', 'A', '2026-01-08T00:00:00Z', { channel: 'email' }),
+      touch('contact', 'k3', 'A', '2026-01-09T00:00:00Z', { channel: 'chat' }),
+      touch('social', 'so1', 'A', '2026-01-02T00:00:00Z', { platform: 'instagram', kind: 'like' }),
+      event('ev1', { customerId: 'A' }, '2026-01-11T00:00:00Z'),
+      event('ev2', { customerId: 'A' }, '2026-01-15T00:00:00Z', { name: 'Report Exported' }),
+      event('ev3', { customerId: 'D' }, '2026-02-06T00:00:00Z', { name: 'Report Exported' }),
+      // Spend in January: marketing 1000 + sales 500 (other spend is not acquisition spend).
+      { type: 'cost', id: 'c1', timestamp: '2026-01-01T00:00:00Z', amount: 1000, currency: 'EUR' },
+      {
+        type: 'cost',
+        id: 'c2',
+        timestamp: '2026-01-15T00:00:00Z',
+        amount: 500,
+        currency: 'EUR',
+        category: 'sales',
+      },
+      {
+        type: 'cost',
+        id: 'c3',
+        timestamp: '2026-01-15T00:00:00Z',
+        amount: 200,
+        currency: 'EUR',
+        category: 'other',
+      },
+      // MRR active on 1 January: 100 + 50; 50 ends in January; 30 starts (and ends) in January.
+      subscription('s1', 100, '2025-12-01T00:00:00Z'),
+      subscription('s2', 50, '2025-12-15T00:00:00Z', '2026-01-20T00:00:00Z'),
+      subscription('s3', 30, '2026-01-05T00:00:00Z', '2026-01-25T00:00:00Z'),
+      // April product usage: u1 reports; u2 reports and export; u3 nothing; anonymous a1 export.
+      event('f1', { customerId: 'u1' }, '2026-04-02T00:00:00Z', { feature: 'reports' }),
+      event('f2', { customerId: 'u1' }, '2026-04-03T00:00:00Z'),
+      event('f3', { customerId: 'u2' }, '2026-04-03T00:00:00Z', { feature: 'reports' }),
+      event('f4', { customerId: 'u2' }, '2026-04-04T00:00:00Z', { feature: 'export' }),
+      event('f5', { customerId: 'u3' }, '2026-04-04T00:00:00Z'),
+      event('f6', { anonymousId: 'a1' }, '2026-04-05T00:00:00Z', { feature: 'export' }),
+      // A three-question survey in May.
+      ...[5, 4, 2].map((s, i) => answer(`q1-${i}`, 'q1', 'csat', s, { scaleMin: 1, scaleMax: 5 })),
+      ...[1, 3].map((s, i) =>
+        answer(`q2-${i}`, 'q2', 'ces', s, { scaleMin: 1, scaleMax: 5, direction: 'lower_is_easier' }),
+      ),
+      ...[10, 6].map((s, i) => answer(`q3-${i}`, 'q3', 'nps', s)),
+    ]);
+    expect(r.body.rejected).toEqual([]);
+  });
+  afterAll(() => env.close());
+
+  it('cohort retention: each acquisition month, k months later, as far as time has passed', async () => {
+    const r = await q({
+      metrics: ['cohort_retention'],
+      grain: 'month',
+      from: '2026-01-01',
+      to: '2026-03-01',
+    });
+    const [jan, feb] = r.body.rows;
+    // January: A, B, C all there on 1 Feb; B lost by 1 Mar; C by 1 Apr. 1 Jun has begun, 1 Jul not.
+    expect(jan.cohort_retention).toMatchObject({ value: 100, n: 3, size: 3 });
+    expect(jan.cohort_retention.curve.map((p: { rate: number }) => p.rate)).toEqual([
+      100, 100, 66.6667, 33.3333, 33.3333, 33.3333,
+    ]);
+    // February: D, E; E lost before 1 Mar.
+    expect(feb.cohort_retention).toMatchObject({ value: 50, n: 2, size: 2, hits: 1 });
+    expect(feb.cohort_retention.curve).toHaveLength(5);
+    const later = await q({
+      metrics: ['cohort_retention'],
+      from: '2026-01-01',
+      to: '2026-03-01',
+      params: { cohort_retention: { offset: 5 } },
+    });
+    // Without grain every customer counts from its own month; five months on, only January has begun.
+    expect(later.body.rows[0].cohort_retention).toMatchObject({ value: 33.3333, n: 3, size: 5 });
+    const one = await q({ metrics: ['cohort_retention'], from: '2026-01-01', to: '2026-03-01' });
+    expect(one.body.rows[0].cohort_retention).toMatchObject({ value: 80, n: 5, hits: 4 });
+  });
+
+  it('time to value: to the first completed order, or to a named event', async () => {
+    const r = await q({ metrics: ['time_to_value'], from: '2026-01-01', to: '2026-03-01' });
+    // 2, 1 and 0.5 days; C never ordered and E has no order.
+    expect(r.body.rows[0].time_to_value).toMatchObject({ value: (3.5 * DAY) / 3, n: 3 });
+    expect(r.body.rows[0].time_to_value.median.value).toBe(DAY);
+    const ev = await q({
+      metrics: ['time_to_value'],
+      from: '2026-01-01',
+      to: '2026-03-01',
+      params: { time_to_value: { valueEvent: 'Report Exported' } },
+    });
+    expect(ev.body.rows[0].time_to_value).toMatchObject({ value: 3 * DAY, n: 2 });
+  });
+
+  it('CAC = acquisition spend ÷ customers acquired; CLV = AOV × yearly frequency × lifespan; their ratio', async () => {
+    const r = await q({
+      metrics: ['cac', 'clv_historical', 'clv_cac_ratio', 'acquisition_spend', 'customers_acquired'],
+      from: '2026-01-01',
+      to: '2026-02-01',
+    });
+    const [row] = r.body.rows;
+    expect(row.acquisition_spend).toMatchObject({ value: 1500, n: 2 });
+    expect(row.customers_acquired).toMatchObject({ value: 3 });
+    expect(row.cac).toMatchObject({ value: 500, acquisition_spend: 1500, customers_acquired: 3 });
+    // 3 completed orders (300) by 2 customers in 31 days, 3 years of lifespan.
+    const clv = 100 * (3 / 2 / (31 / 365.25)) * 3;
+    expect(row.clv_historical.value).toBeCloseTo(clv, 2);
+    expect(row.clv_historical).toMatchObject({ n: 2, orders: 3, revenue: 300, aov: 100 });
+    expect(row.clv_cac_ratio.value).toBeCloseTo(clv / 500, 3);
+    const margin = await q({
+      metrics: ['clv_historical'],
+      from: '2026-01-01',
+      to: '2026-02-01',
+      params: { clv_historical: { lifespanYears: 1, grossMargin: 0.5 } },
+    });
+    expect(margin.body.rows[0].clv_historical.value).toBeCloseTo(clv / 6, 2);
+    const bySegment = await q({
+      metrics: ['cac'],
+      groupBy: ['segment'],
+      from: '2026-01-01',
+      to: '2026-02-01',
+    });
+    expect(bySegment.body.error.code).toBe('POLSO_DIMENSION_NOT_APPLICABLE');
+  });
+
+  it('gross revenue churn: MRR ended ÷ MRR at the start, with new MRR beside', async () => {
+    const r = await q({
+      metrics: ['revenue_churn_rate'],
+      grain: 'month',
+      from: '2026-01-01',
+      to: '2026-03-01',
+    });
+    expect(r.body.rows[0].revenue_churn_rate).toMatchObject({
+      value: 33.3333,
+      n: 2,
+      startMrr: 150,
+      lostMrr: 50,
+      newMrr: 30,
+    });
+    expect(r.body.rows[1].revenue_churn_rate).toMatchObject({ value: 0, startMrr: 100, lostMrr: 0 });
+  });
+
+  it('touchpoints per purchase: distinct touchpoints in the window before each purchase', async () => {
+    const r = await q({ metrics: ['touchpoints_per_purchase'], from: '2026-01-01', to: '2026-02-01' });
+    // A's first order: chat, email, product, instagram = 4; B's: 0; A's second: + web order = 5.
+    expect(r.body.rows[0].touchpoints_per_purchase).toMatchObject({
+      value: 3,
+      n: 3,
+      parts: { moreThanFour: 33.3333 },
+    });
+    const short = await q({
+      metrics: ['touchpoints_per_purchase'],
+      from: '2026-01-01',
+      to: '2026-02-01',
+      params: { touchpoints_per_purchase: { windowDays: 5 } },
+    });
+    // Five days: the first order sees email (8 Jan), chat (9 Jan) and the product (11 Jan); the others none.
+    expect(short.body.rows[0].touchpoints_per_purchase).toMatchObject({ value: 1, n: 3 });
+  });
+
+  it('feature adoption: users of each feature among all active users', async () => {
+    const total = await q({ metrics: ['feature_adoption'], from: '2026-04-01', to: '2026-05-01' });
+    expect(total.body.rows[0].feature_adoption).toMatchObject({ value: 75, n: 4, hits: 3 });
+    const by = await q({
+      metrics: ['feature_adoption'],
+      groupBy: ['feature'],
+      from: '2026-04-01',
+      to: '2026-05-01',
+    });
+    expect(by.body.rows).toEqual([
+      expect.objectContaining({
+        feature: 'export',
+        feature_adoption: expect.objectContaining({ value: 50, n: 4 }),
+      }),
+      expect.objectContaining({
+        feature: 'reports',
+        feature_adoption: expect.objectContaining({ value: 50, n: 4 }),
+      }),
+    ]);
+    const filtered = await q({
+      metrics: ['feature_adoption'],
+      filters: { feature: ['reports'] },
+      from: '2026-04-01',
+      to: '2026-05-01',
+    });
+    expect(filtered.body.rows[0].feature_adoption).toMatchObject({ value: 50, n: 4, hits: 2 });
+  });
+
+  it('question summary: distribution, mean, top box per question; composite over the survey', async () => {
+    const by = await q({
+      metrics: ['question_summary'],
+      groupBy: ['question'],
+      from: '2026-05-01',
+      to: '2026-06-01',
+    });
+    const of = (id: string) =>
+      by.body.rows.find((x: { question: string }) => x.question === id).question_summary;
+    expect(of('q1')).toMatchObject({
+      value: 66.6667,
+      n: 3,
+      mean: 3.6667,
+      distribution: { 2: 1, 4: 1, 5: 1 },
+      topBox: { value: 66.6667, hits: 2 },
+    });
+    // CES with lower = easier: 1 → 100, 3 → 50; easy side of 5-point effort is 1–2.
+    expect(of('q2')).toMatchObject({ value: 75, n: 2, topBox: { hits: 1 } });
+    expect(of('q3')).toMatchObject({ value: 80, n: 2, distribution: { 6: 1, 10: 1 }, topBox: { hits: 1 } });
+    const all = await q({ metrics: ['question_summary'], from: '2026-05-01', to: '2026-06-01' });
+    expect(all.body.rows[0].question_summary.value).toBeCloseTo(510 / 7, 3);
+    expect(all.body.rows[0].question_summary.n).toBe(7);
+  });
+});
