@@ -126,6 +126,16 @@ describe.each(ENGINES)('on $name', (engine) => {
             FROM generate_series(TIMESTAMP '2025-11-01', TIMESTAMP '2026-10-01', INTERVAL 1 MONTH) t(m))
           SELECT m, count(DISTINCT coalesce(customer_id, anonymous_id)) AS v, count(DISTINCT coalesce(customer_id, anonymous_id)) AS n
           FROM months JOIN events ON ts >= e - INTERVAL 30 DAY AND ts < e GROUP BY m`,
+    feature_adoption: `SELECT m, 100.0 * count(DISTINCT who) FILTER (WHERE feature IS NOT NULL) / count(DISTINCT who) AS v,
+            count(DISTINCT who) AS n
+          FROM (SELECT *, coalesce(customer_id, anonymous_id) AS who,
+              strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM events)
+          WHERE who IS NOT NULL AND {range} GROUP BY m`,
+    revenue_churn_rate: `WITH months AS (SELECT strftime(m, '%Y-%m-%d') AS m, timezone('Europe/Rome', m) AS b0,
+              timezone('Europe/Rome', m + INTERVAL 1 MONTH) AS b1
+            FROM generate_series(TIMESTAMP '2025-11-01', TIMESTAMP '2026-10-01', INTERVAL 1 MONTH) t(m))
+          SELECT m, 100 * sum(coalesce(mrr, 0)) FILTER (WHERE ended_at < b1) / sum(coalesce(mrr, 0)) AS v, count(*) AS n
+          FROM months JOIN subscriptions ON started_at < b0 AND (ended_at IS NULL OR ended_at >= b0) GROUP BY m`,
     page_views: `SELECT m, count(*) AS v, count(*) AS n FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM events)
           WHERE page IS NOT NULL AND {range} GROUP BY m`,
   };
@@ -159,6 +169,20 @@ describe.each(ENGINES)('on $name', (engine) => {
         expect(compared).toBeGreaterThan(6);
       });
     }
+
+    it('every metric of the catalogue answers by month, with a count and a finite value or null', async () => {
+      for (const metric of METRICS.keys()) {
+        const r = await run({ metrics: [metric], grain: 'month', timezone: TZ });
+        expect(r.rows, metric).toHaveLength(12);
+        const answered = r.rows.filter((row) => (row[metric] as V).value !== null);
+        expect(answered.length, `${metric}: months with a value`).toBeGreaterThan(0);
+        for (const row of r.rows) {
+          const v = row[metric] as V;
+          expect(Number.isFinite(v.n), `${metric} n`).toBe(true);
+          if (v.value !== null) expect(Number.isFinite(v.value), `${metric} value`).toBe(true);
+        }
+      }
+    });
 
     it('FRT median and p90 are the order statistics x(⌈pn⌉)', async () => {
       const r = await run({ metrics: ['frt'] });

@@ -768,6 +768,24 @@ function survey(
       subjectId: cid,
       language: l,
     });
+    emit('survey_response', {
+      id: `${rid}:cortesia`,
+      timestamp: inv.completedAt,
+      customerId,
+      surveyId: 'csat_assistenza',
+      questionId: 'cortesia',
+      metric: 'rating',
+      score: clamp(Math.round(2 + q.quality * 3 + rnd.normal() * 0.6), 1, 5),
+      scaleMin: 1,
+      scaleMax: 5,
+      touchpoint: 'assistenza',
+      channel: q.channel,
+      responseId: rid,
+      invitationId: inv.id,
+      subjectType: 'contact',
+      subjectId: cid,
+      language: l,
+    });
     if (rnd.chance(0.5))
       emit('survey_response', {
         id: `${rid}:nps`,
