@@ -444,7 +444,7 @@ export function adoptionSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: R
   if (overFilter)
     hit.push(`${dimensionSql(m, measure.over, d)} IN (${overFilter.map((v) => b.bind(v, 'f')).join(', ')})`);
   const g = grouping(plan, sc.dims, sc.period);
-  const shared = g.names.filter((name, i) => plan.groupBy[i] !== measure.over);
+  const shared = g.names.filter((_, i) => plan.groupBy[i] !== measure.over);
   const sameKeys = shared.map((k) => `hits.${k} IS NOT DISTINCT FROM pop.${k}`);
   const sql = `WITH ev AS (
       SELECT ${[...g.select, `${person} AS who`, `(${hit.join(' AND ')}) AS hit`].join(', ')}
