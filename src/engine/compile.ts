@@ -6,7 +6,8 @@
  */
 import type { Expr } from '../metrics/expr.ts';
 import type { MetricDefinition } from '../metrics/types.ts';
-import { KINDS } from '../model/kinds.ts';
+import { KINDS, type RecordKind } from '../model/kinds.ts';
+import { HEALTH_COMPONENTS, type HealthComponent } from '../model/project-config.ts';
 import type { Dialect } from './dialect.ts';
 import type { MetricPlan, QueryPlan } from './plan.ts';
 
@@ -201,6 +202,8 @@ export function aggregateSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
     case 'distribution':
     case 'cohort':
     case 'revenueFlow':
+    case 'engagement':
+    case 'health':
       throw new Error(`${m.def.id}: ${measure.type} metrics have their own compiler`);
   }
   const g = grouping(plan, sc.dims, sc.period);
@@ -475,6 +478,157 @@ export function distributionSql(plan: QueryPlan, m: MetricPlan, d: Dialect, rang
       SELECT ${[...g.select, `${e(measure.score)} AS score`, `${e(measure.normalised)} AS norm`, `CASE WHEN ${e(measure.top)} THEN 1 ELSE 0 END AS top`].join(', ')}
       FROM ${sc.from} WHERE ${sc.where}
     ) x GROUP BY ${[...g.names, 'score', 'norm', 'top'].join(', ')}`;
+  return { sql, params: b.values };
+}
+
+/** The relation of a customer's interactions (`customer_id, ts, touch`) of every kind, within [from, to). */
+function interactionsSql(d: Dialect, project: string, from: string, to: string): string {
+  const kinds: [RecordKind, string][] = [
+    [
+      'event',
+      "CASE WHEN feature IS NOT NULL THEN 'feature:' || feature WHEN page IS NOT NULL THEN 'page:' || page ELSE 'event:' || name END",
+    ],
+    ['contact', "'contact:' || coalesce(channel, '')"],
+    ['order', "'order:' || coalesce(channel, '')"],
+    ['social', "'social:' || platform"],
+    ['survey_response', "'survey:' || survey_id"],
+  ];
+  return kinds
+    .map(
+      ([kind, touch]) => `SELECT customer_id, ts, ${touch} AS touch FROM ${d.ident(KINDS[kind].table)}
+        WHERE project_id = ${project} AND customer_id IS NOT NULL AND ts >= ${from} AND ts < ${to}`,
+    )
+    .join('\n      UNION ALL ');
+}
+
+/**
+ * Engagement per period: customers with any interaction (`n`), those fully engaged (`k`: active on
+ * at least `minActiveDays` days per 30, across at least `minDepth` distinct touchpoints, and active in
+ * the last `recentDays` days), and the means of interactions, active days, depth and recency.
+ */
+export function engagementSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
+  const b = new Binder(d);
+  const tz = b.bind(plan.timezone, 'tz');
+  const project = b.bind(plan.projectId, 'project');
+  const bound = instantOf(plan, d, b, tz);
+  const from = bound(range.from);
+  const to = bound(range.to);
+  const p = (name: string) => b.bind(Number(m.params[name]), 'p');
+  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d)} AS d${i}`);
+  const filters = Object.entries(plan.filters).map(
+    ([dim, values]) => `${dimensionSql(m, dim, d)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
+  );
+  const g = grouping(plan, dims, plan.grain ? 's.period' : null);
+  const full = `s.active_days * 30 * 86400 >= ${p('minActiveDays')} * ${d.secondsBetween('s.b0', 's.b1')}
+      AND s.depth >= ${p('minDepth')} AND s.last_at >= ${d.addDays('s.b1', `-${p('recentDays')}`)}`;
+  const sql = `WITH periods AS (${periodsSql(plan, d, from, to, tz)}),
+    touches AS (${interactionsSql(d, project, from, to)}),
+    per AS (
+      SELECT t.customer_id, p.period, p.b0, p.b1, count(*) AS interactions,
+        ${d.countDistinct(d.bucket('t.ts', 'day', tz))} AS active_days,
+        ${d.countDistinct('t.touch')} AS depth, max(t.ts) AS last_at
+      FROM touches t JOIN periods p ON t.ts >= p.b0 AND t.ts < p.b1
+      GROUP BY t.customer_id, p.period, p.b0, p.b1
+    )
+    SELECT ${[
+      ...g.select,
+      'count(*) AS n',
+      `${d.countIf(full)} AS k`,
+      'avg(s.interactions) AS interactions',
+      'avg(s.active_days) AS active_days',
+      'avg(s.depth) AS depth',
+      `avg(${d.secondsBetween('s.last_at', 's.b1')}) / 86400 AS recency_days`,
+    ].join(',\n      ')}
+    FROM per s LEFT JOIN ${d.ident(KINDS.customer.table)} c ON c.project_id = ${project} AND c.id = s.customer_id
+    ${filters.length > 0 ? `WHERE ${filters.join(' AND ')}` : ''}
+    ${g.clause}`;
+  return { sql, params: b.values };
+}
+
+/**
+ * Health per period: every customer active at the period's end, scored on 0–100 from components on
+ * 0–1 over the `windowDays` before it — usage (active days ÷ (window × usageTarget)), adoption
+ * (features ÷ featureTarget), feedback (mean NPS/CSAT answer on 0–1, neutral 0.5 without one),
+ * support (1 ÷ (1 + open contacts)), payment (0 after a refund in the window), recency (1 − days since
+ * the last product event ÷ window) — weighted by the segment's weights. Returns count, mean and
+ * variance of the score, the bands and each component's mean.
+ */
+export function healthSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
+  const b = new Binder(d);
+  const tz = b.bind(plan.timezone, 'tz');
+  const bound = instantOf(plan, d, b, tz);
+  const p = (name: string) => b.bind(Number(m.params[name]), 'p');
+  const window = p('windowDays');
+  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d)} AS d${i}`);
+  const filters = Object.entries(plan.filters).map(
+    ([dim, values]) => `${dimensionSql(m, dim, d)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
+  );
+  const t = (k: RecordKind) => d.ident(KINDS[k].table);
+  const since = d.addDays('cp.b1', `-${window}`);
+  const own = (k: RecordKind, alias: string) =>
+    `JOIN ${t(k)} ${alias} ON ${alias}.project_id = cp.project_id AND ${alias}.customer_id = cp.id`;
+  const segments = Object.keys(plan.healthWeights).filter((s) => s !== 'default');
+  const weight = (c: HealthComponent) =>
+    segments.length === 0
+      ? b.bind(plan.healthWeights.default![c], 'w')
+      : `CASE ${segments.map((s) => `WHEN x.segment = ${b.bind(s, 'seg')} THEN ${b.bind(plan.healthWeights[s]![c], 'w')}`).join(' ')} ELSE ${b.bind(plan.healthWeights.default![c], 'w')} END`;
+  const components = Object.keys(HEALTH_COMPONENTS) as HealthComponent[];
+  const score = `100 * (${components.map((c) => `${weight(c)} * x.${c}`).join(' + ')})`;
+  const g = grouping(
+    plan,
+    plan.groupBy.map((_, i) => `y.d${i} AS d${i}`),
+    plan.grain ? 'y.period' : null,
+  );
+  const sql = `WITH periods AS (${periodsSql(plan, d, bound(range.from), bound(range.to), tz)}),
+    cp AS (
+      SELECT ${[...dims, 's.project_id', 's.id', 's.segment', 'p.period', 'p.b1'].join(', ')}
+      FROM (${customerLifeSql(m, d, b, plan.projectId)}) s CROSS JOIN periods p
+      WHERE s.acq < p.b1 AND (s.lost IS NULL OR s.lost >= p.b1)${filters.length > 0 ? ` AND ${filters.join(' AND ')}` : ''}
+    ), ev AS (
+      SELECT cp.id, cp.period, ${d.countDistinct(d.bucket('e.ts', 'day', tz))} AS days,
+        ${d.countDistinct('e.feature')} AS features, max(e.ts) AS last_at
+      FROM cp ${own('event', 'e')} AND e.ts >= ${since} AND e.ts < cp.b1 GROUP BY cp.id, cp.period
+    ), fb AS (
+      SELECT cp.id, cp.period, avg((r.score - r.scale_min) / (r.scale_max - r.scale_min)) AS feedback
+      FROM cp ${own('survey_response', 'r')} AND r.ts >= ${since} AND r.ts < cp.b1
+        AND r.metric IN ('nps', 'csat') AND r.score IS NOT NULL AND r.scale_max > r.scale_min
+      GROUP BY cp.id, cp.period
+    ), op AS (
+      SELECT cp.id, cp.period, count(*) AS open
+      FROM cp ${own('contact', 'k')} AND k.ts < cp.b1 AND (k.resolved_at IS NULL OR k.resolved_at >= cp.b1)
+        AND (k.abandoned IS NULL OR NOT k.abandoned)
+      GROUP BY cp.id, cp.period
+    ), pay AS (
+      SELECT cp.id, cp.period, count(*) AS refunds
+      FROM cp ${own('order', 'o')} AND o.ts >= ${since} AND o.ts < cp.b1 AND o.status = 'refunded'
+      GROUP BY cp.id, cp.period
+    ), x AS (
+      SELECT cp.*,
+        least(1.0, coalesce(ev.days, 0) / (${window} * ${p('usageTarget')})) AS usage,
+        least(1.0, coalesce(ev.features, 0) / ${p('featureTarget')}) AS adoption,
+        coalesce(fb.feedback, 0.5) AS feedback,
+        1.0 / (1 + coalesce(op.open, 0)) AS support,
+        CASE WHEN coalesce(pay.refunds, 0) > 0 THEN 0.0 ELSE 1.0 END AS payment,
+        CASE WHEN ev.last_at IS NULL THEN 0.0
+          ELSE greatest(0.0, 1 - ${d.secondsBetween('ev.last_at', 'cp.b1')} / (86400 * ${window})) END AS recency
+      FROM cp
+      LEFT JOIN ev ON ev.id = cp.id AND ev.period IS NOT DISTINCT FROM cp.period
+      LEFT JOIN fb ON fb.id = cp.id AND fb.period IS NOT DISTINCT FROM cp.period
+      LEFT JOIN op ON op.id = cp.id AND op.period IS NOT DISTINCT FROM cp.period
+      LEFT JOIN pay ON pay.id = cp.id AND pay.period IS NOT DISTINCT FROM cp.period
+    ), y AS (SELECT x.*, ${score} AS score FROM x)
+    SELECT ${[
+      ...g.select,
+      'count(*) AS n',
+      'avg(y.score) AS mean',
+      `${d.varSamp('y.score')} AS variance`,
+      `${d.countIf('y.score < 50')} AS red`,
+      `${d.countIf('y.score >= 50 AND y.score <= 75')} AS yellow`,
+      `${d.countIf('y.score > 75')} AS green`,
+      ...components.map((c) => `100 * avg(y.${c}) AS ${d.ident(`part_${c}`)}`),
+    ].join(',\n      ')}
+    FROM y
+    ${g.clause}`;
   return { sql, params: b.values };
 }
 

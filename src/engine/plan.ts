@@ -8,7 +8,7 @@ import { PolsoError } from '../errors.ts';
 import { METRICS } from '../metrics/catalogue.ts';
 import { DIMENSIONS, type DimensionSource } from '../metrics/dimensions.ts';
 import type { MetricDefinition } from '../metrics/types.ts';
-import { isTimeZone } from '../model/project-config.ts';
+import { HEALTH_COMPONENTS, type HealthComponent, isTimeZone } from '../model/project-config.ts';
 import { GRAINS, type Grain } from './dialect.ts';
 
 /** A query as the API and CLI receive it. */
@@ -50,6 +50,28 @@ export interface QueryPlan {
   readonly minSample: number;
   /** The project's conversion event names. */
   readonly conversionEvents: readonly string[];
+  /** Health score weights summing to 1: `default`, and one set per configured segment. */
+  readonly healthWeights: Readonly<Record<string, Readonly<Record<HealthComponent, number>>>>;
+}
+
+/** The project's health weights, each set completed from the defaults and normalised to sum to 1. */
+function healthWeightSets(
+  config: Record<string, Partial<Record<HealthComponent, number>>> = {},
+): Record<string, Record<HealthComponent, number>> {
+  const complete = (w: Partial<Record<HealthComponent, number>>) => {
+    const full = { ...HEALTH_COMPONENTS, ...config.default, ...w };
+    const total = Object.values(full).reduce((a, b) => a + b, 0);
+    return Object.fromEntries(Object.entries(full).map(([c, v]) => [c, v / total])) as Record<
+      HealthComponent,
+      number
+    >;
+  };
+  return Object.fromEntries([
+    ['default', complete({})],
+    ...Object.entries(config)
+      .filter(([set]) => set !== 'default')
+      .map(([set, w]) => [set, complete(w)]),
+  ]);
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -71,7 +93,14 @@ function validDate(s: string): boolean {
  */
 export function planQuery(
   input: unknown,
-  project: { id: string; config: { timezone: string; conversionEvents?: string[] } },
+  project: {
+    id: string;
+    config: {
+      timezone: string;
+      conversionEvents?: string[];
+      healthWeights?: Record<string, Partial<Record<HealthComponent, number>>>;
+    };
+  },
   now: Date,
 ): QueryPlan {
   if (input === null || typeof input !== 'object' || Array.isArray(input))
@@ -221,6 +250,7 @@ export function planQuery(
     compare: q.compare ?? null,
     minSample,
     conversionEvents: Object.freeze([...(project.config.conversionEvents ?? [])]),
+    healthWeights: Object.freeze(healthWeightSets(project.config.healthWeights)),
   });
 }
 

@@ -6,6 +6,7 @@
  */
 import { METRICS } from '../metrics/catalogue.ts';
 import type { Measure } from '../metrics/types.ts';
+import { HEALTH_COMPONENTS } from '../model/project-config.ts';
 import {
   adoptionSql,
   aggregateSql,
@@ -13,6 +14,8 @@ import {
   cohortSql,
   dailyDistinctSql,
   distributionSql,
+  engagementSql,
+  healthSql,
   lifecycleSql,
   openAtEndSql,
   orderStatisticsSql,
@@ -101,6 +104,8 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
     adoption: adoptionSql,
     distribution: distributionSql,
     revenueFlow: revenueFlowSql,
+    engagement: engagementSql,
+    health: healthSql,
     cohort: (p: QueryPlan, x: MetricPlan, d: Dialect, r: Range) => cohortSql(p, x, d, r, MAX_COHORT_OFFSET),
   } as const;
   const type = m.def.measure.type;
@@ -314,6 +319,35 @@ function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number, d
         revenue: round(revenue),
       };
     }
+    case 'engagement': {
+      const k = num(a?.k);
+      const mean = (x: unknown) => (n === 0 ? null : round(Number(x)));
+      return {
+        value: n === 0 ? null : round((100 * k) / n),
+        n,
+        ci: wilson(k, n),
+        small,
+        hits: k,
+        interactions: mean(a?.interactions),
+        activeDays: mean(a?.active_days),
+        depth: mean(a?.depth),
+        recencyDays: mean(a?.recency_days),
+      };
+    }
+    case 'health': {
+      if (n === 0) return { value: null, n: 0, ci: null, small };
+      const mean = round(Number(a!.mean));
+      return {
+        value: mean,
+        n,
+        ci: tInterval(n, mean, a!.variance === null ? Number.NaN : Number(a!.variance)),
+        small,
+        bands: { red: num(a!.red), yellow: num(a!.yellow), green: num(a!.green) },
+        components: Object.fromEntries(
+          Object.keys(HEALTH_COMPONENTS).map((c) => [c, round(Number(a![`part_${c}`]))]),
+        ),
+      };
+    }
     case 'revenueFlow': {
       const start = num(a?.start_mrr);
       const lost = num(a?.lost_mrr);
@@ -394,7 +428,7 @@ function compareValues(
   const a = cur?.agg;
   const b = prev?.agg;
   if (a && b && current.n > 0 && previous.n > 0) {
-    if (measure.type === 'share' || measure.type === 'visits' || measure.type === 'adoption')
+    if (['share', 'visits', 'adoption', 'engagement'].includes(measure.type))
       p = shareTest(num(a.k), current.n, num(b.k), previous.n);
     else if (measure.type === 'cohort' && current.value !== null && previous.value !== null)
       p = shareTest(Number(current.hits), current.n, Number(previous.hits), previous.n);
@@ -409,7 +443,7 @@ function compareValues(
         previous.value!,
         npsVariance(num(b.promoters), num(b.detractors), previous.n),
       );
-    else if (measure.type === 'mean' || measure.type === 'duration' || measure.type === 'distribution')
+    else if (['mean', 'duration', 'distribution', 'health'].includes(measure.type))
       p = welchTest(
         current.n,
         Number(a.mean),

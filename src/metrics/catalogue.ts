@@ -1037,6 +1037,108 @@ const more: MetricDefinition[] = [
     seeds: ['001'],
   },
   {
+    id: 'engagement_score',
+    name: { it: 'Coinvolgimento dei clienti', en: 'Customer engagement' },
+    description: {
+      it: 'Per ogni cliente con almeno un’interazione nel periodo (eventi, contatti, ordini, social, risposte): interazioni, giorni attivi, profondità (funzionalità, pagine e canali distinti) e recenza. Il valore è la quota di clienti pienamente coinvolti: attivi in abbastanza giorni, su abbastanza punti di contatto, e di recente.',
+      en: 'For each customer with at least one interaction in the period (events, contacts, orders, social, answers): interactions, active days, depth (distinct features, pages and channels) and recency. The value is the share of fully engaged customers: active on enough days, across enough touchpoints, and recently.',
+    },
+    formula:
+      'engaged = 100 × customers with active days ≥ minActiveDays per 30, depth ≥ minDepth, last ≤ recentDays ago ÷ customers with interactions',
+    unit: 'percent',
+    direction: 'higher_is_better',
+    source: 'event',
+    time: col('ts'),
+    where: TRUE,
+    measure: { type: 'engagement' },
+    fields: ['customerId', 'feature', 'page', 'name'],
+    params: [
+      {
+        name: 'minActiveDays',
+        type: 'number',
+        default: 4,
+        min: 1,
+        max: 30,
+        doc: { it: 'Giorni attivi ogni 30 giorni', en: 'Active days per 30 days' },
+      },
+      {
+        name: 'minDepth',
+        type: 'number',
+        default: 3,
+        min: 1,
+        max: 100,
+        doc: { it: 'Punti di contatto distinti', en: 'Distinct touchpoints' },
+      },
+      {
+        name: 'recentDays',
+        type: 'number',
+        default: 7,
+        min: 1,
+        max: 365,
+        doc: {
+          it: 'Attivo negli ultimi giorni del periodo',
+          en: 'Active within this many days of the period’s end',
+        },
+      },
+    ],
+    dimensions: traitDimensions,
+    seeds: ['002'],
+  },
+  {
+    id: 'health_score',
+    name: { it: 'Salute del cliente', en: 'Customer health score' },
+    description: {
+      it: 'Per ogni cliente attivo alla fine del periodo, la somma pesata di componenti normalizzate sui giorni precedenti: uso (giorni attivi), adozione (funzionalità usate), feedback (NPS/CSAT, neutro senza risposte), assistenza (contatti aperti), pagamenti (rimborsi), recenza. Da 0 a 100, con fasce rosso < 50, giallo 50–75, verde > 75; pesi per segmento nella configurazione del progetto (healthWeights). Il valore è la media; ogni componente è riportata.',
+      en: "For each customer active at the period's end, the weighted sum of normalised components over the days before it: usage (active days), adoption (features used), feedback (NPS/CSAT, neutral without answers), support (open contacts), payment (refunds), recency. From 0 to 100, with bands red < 50, yellow 50–75, green > 75; weights per segment in the project configuration (healthWeights). The value is the mean; each component is reported.",
+    },
+    formula:
+      'health = 100 × Σ weight(segment, component) × component, components on 0–1, weights summing to 1',
+    unit: 'points',
+    direction: 'higher_is_better',
+    source: 'customer',
+    time: col('acquired_at'),
+    where: TRUE,
+    measure: { type: 'health' },
+    fields: ['segment', 'acquiredAt', 'churnedAt'],
+    params: [
+      {
+        name: 'windowDays',
+        type: 'number',
+        default: 30,
+        min: 1,
+        max: 365,
+        doc: {
+          it: 'Giorni osservati prima della fine del periodo',
+          en: "Days observed before the period's end",
+        },
+      },
+      {
+        name: 'usageTarget',
+        type: 'number',
+        default: 0.3,
+        min: 0.01,
+        max: 1,
+        doc: {
+          it: 'Quota di giorni attivi che vale il punteggio pieno di uso',
+          en: 'Share of active days that earns full usage',
+        },
+      },
+      {
+        name: 'featureTarget',
+        type: 'number',
+        default: 3,
+        min: 1,
+        max: 100,
+        doc: {
+          it: 'Funzionalità usate che valgono il punteggio pieno di adozione',
+          en: 'Features used that earn full adoption',
+        },
+      },
+    ],
+    dimensions: traitDimensions,
+    seeds: ['001'],
+  },
+  {
     id: 'revenue_churn_rate',
     name: { it: 'Abbandono dei ricavi ricorrenti (lordo)', en: 'Gross revenue churn' },
     description: {

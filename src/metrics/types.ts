@@ -34,6 +34,12 @@ export interface Bilingual {
  * - `cohort`: customers grouped by the period they were acquired in, and the share of each cohort not
  *   lost k periods later (the value is k = `offset`);
  * - `clv`: average order value × purchases per customer per year × expected lifespan × margin;
+ * - `engagement`: customers with any interaction in the period, and the share fully engaged (active on
+ *   enough days, across enough touchpoints, recently), with the mean interactions, active days, depth
+ *   and recency beside;
+ * - `health`: each customer active at the end of the period gets a weighted sum of normalised
+ *   components (usage, adoption, feedback, support, payment, recency) on 0–100; the value is the mean,
+ *   with bands and each component's mean;
  * - `revenueFlow`: recurring revenue of subscriptions active at the start of each period and the part
  *   of it that ended during the period (gross revenue churn, in percent).
  */
@@ -62,6 +68,8 @@ export type Measure =
   | { readonly type: 'distribution'; readonly score: Expr; readonly normalised: Expr; readonly top: Expr }
   | { readonly type: 'cohort' }
   | { readonly type: 'clv'; readonly amount: Expr }
+  | { readonly type: 'engagement' }
+  | { readonly type: 'health' }
   | {
       readonly type: 'revenueFlow';
       readonly mrr: Expr;

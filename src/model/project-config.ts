@@ -5,6 +5,17 @@
 import { PolsoError } from '../errors.ts';
 import type { ProjectConfig } from '../store/store.ts';
 
+/** The components of the customer health score, with their default weights. */
+export const HEALTH_COMPONENTS = {
+  usage: 0.25,
+  adoption: 0.15,
+  feedback: 0.2,
+  support: 0.15,
+  payment: 0.1,
+  recency: 0.15,
+} as const;
+export type HealthComponent = keyof typeof HEALTH_COMPONENTS;
+
 /** True when `tz` is an IANA time zone this runtime knows. */
 export function isTimeZone(tz: string): boolean {
   try {
@@ -51,6 +62,30 @@ export function parseConfigPatch(input: Record<string, unknown>): Partial<Projec
           out.conversionEvents = value;
         else problems.push('conversionEvents: must be a list of event names');
         break;
+      case 'healthWeights': {
+        // { default?: {usage: 0.3, …}, <segment>: {…} }: weights ≥ 0 of known components, not all zero.
+        const sets = value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
+        const bad = (path: string, why: string) => problems.push(`healthWeights.${path}: ${why}`);
+        if (!sets) bad('', 'must map "default" or a segment to weights');
+        for (const [set, weights] of Object.entries(sets ?? {})) {
+          if (weights === null || typeof weights !== 'object' || Array.isArray(weights)) {
+            bad(set, 'must map components to weights');
+            continue;
+          }
+          for (const [c, w] of Object.entries(weights))
+            if (!(c in HEALTH_COMPONENTS))
+              bad(`${set}.${c}`, `unknown component (known: ${Object.keys(HEALTH_COMPONENTS).join(', ')})`);
+            else if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 100)
+              bad(`${set}.${c}`, 'must be a number from 0 to 100');
+          const full: Record<string, number> = {
+            ...HEALTH_COMPONENTS,
+            ...(weights as Record<string, number>),
+          };
+          if (Object.values(full).every((w) => w === 0)) bad(set, 'weights cannot all be zero');
+        }
+        if (sets) out.healthWeights = sets as Record<string, Partial<Record<HealthComponent, number>>>;
+        break;
+      }
       default:
         problems.push(`${key}: unknown setting`);
     }

@@ -9,6 +9,7 @@ import type { SqlExecutor } from '../engine/run.ts';
 import type { RecordError } from '../errors.ts';
 import type { ColumnBatch } from '../ingest/columns.ts';
 import type { RecordKind } from '../model/kinds.ts';
+import type { HealthComponent } from '../model/project-config.ts';
 
 /** Per-project settings that ingestion and metrics read. */
 export interface ProjectConfig {
@@ -20,6 +21,11 @@ export interface ProjectConfig {
   fxRates: Record<string, number>;
   /** Event names that count as conversions. */
   conversionEvents: string[];
+  /**
+   * Health score weights: `default` and per segment, each a partial set of component weights
+   * (missing components keep their default weight; weights are normalised to sum to 1).
+   */
+  healthWeights?: Record<string, Partial<Record<HealthComponent, number>>>;
 }
 
 export const DEFAULT_PROJECT_CONFIG: ProjectConfig = {
