@@ -120,6 +120,24 @@ describe.each(ENGINES)('on $name', (engine) => {
       event('f4', { customerId: 'u2' }, '2026-04-04T00:00:00Z', { feature: 'export' }),
       event('f5', { customerId: 'u3' }, '2026-04-04T00:00:00Z'),
       event('f6', { anonymousId: 'a1' }, '2026-04-05T00:00:00Z', { feature: 'export' }),
+      // A funnel Visit > Signup > Buy in October 2025: p1 completes; p2 buys before signing up; p3 signs up
+      // too late; p4 never visits; a5 visited in September, enters with its October visit.
+      ...(
+        [
+          ['p1', 'Visit', '10-01'],
+          ['p1', 'Signup', '10-02'],
+          ['p1', 'Buy', '10-03'],
+          ['p2', 'Visit', '10-01'],
+          ['p2', 'Buy', '10-02'],
+          ['p2', 'Signup', '10-03'],
+          ['p3', 'Visit', '10-05'],
+          ['p3', 'Signup', '10-25'],
+          ['p4', 'Signup', '10-02'],
+        ] as const
+      ).map(([who, name, day], i) => event(`fu${i}`, { customerId: who }, `2025-${day}T12:00:00Z`, { name })),
+      event('fu-a1', { anonymousId: 'a5' }, '2025-09-30T12:00:00Z', { name: 'Visit' }),
+      event('fu-a2', { anonymousId: 'a5' }, '2025-10-10T12:00:00Z', { name: 'Visit' }),
+      event('fu-a3', { anonymousId: 'a5' }, '2025-10-11T12:00:00Z', { name: 'Signup' }),
       // A three-question survey in May.
       ...[5, 4, 2].map((s, i) => answer(`q1-${i}`, 'q1', 'csat', s, { scaleMin: 1, scaleMax: 5 })),
       ...[1, 3].map((s, i) =>
@@ -265,6 +283,28 @@ describe.each(ENGINES)('on $name', (engine) => {
       to: '2026-05-01',
     });
     expect(filtered.body.rows[0].feature_adoption).toMatchObject({ value: 50, n: 4, hits: 2 });
+  });
+
+  it('event funnel: ordered steps within the window from entering', async () => {
+    const funnel = (params: Record<string, unknown> = {}) =>
+      q({
+        metrics: ['event_funnel'],
+        from: '2025-10-01',
+        to: '2025-11-01',
+        params: { event_funnel: { steps: 'Visit > Signup > Buy', ...params } },
+      });
+    const r = await funnel();
+    expect(r.body.rows[0].event_funnel).toMatchObject({
+      value: 25,
+      n: 4,
+      steps: { Visit: 4, Signup: 3, Buy: 1 },
+      rates: { Signup: 75, Buy: 33.3333 },
+    });
+    const wide = await funnel({ windowDays: 30 });
+    expect(wide.body.rows[0].event_funnel.steps).toEqual({ Visit: 4, Signup: 4, Buy: 1 });
+    const bad = await funnel({ steps: 'Visit > Visit' });
+    expect(bad.body.error).toMatchObject({ code: 'POLSO_BAD_PARAM' });
+    expect(bad.body.error.message).toMatch(/params\.event_funnel\.steps/);
   });
 
   it('question summary: distribution, mean, top box per question; composite over the survey', async () => {

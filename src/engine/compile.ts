@@ -204,6 +204,7 @@ export function aggregateSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
     case 'revenueFlow':
     case 'engagement':
     case 'health':
+    case 'eventFunnel':
       throw new Error(`${m.def.id}: ${measure.type} metrics have their own compiler`);
   }
   const g = grouping(plan, sc.dims, sc.period);
@@ -478,6 +479,57 @@ export function distributionSql(plan: QueryPlan, m: MetricPlan, d: Dialect, rang
       SELECT ${[...g.select, `${e(measure.score)} AS score`, `${e(measure.normalised)} AS norm`, `CASE WHEN ${e(measure.top)} THEN 1 ELSE 0 END AS top`].join(', ')}
       FROM ${sc.from} WHERE ${sc.where}
     ) x GROUP BY ${[...g.names, 'score', 'norm', 'top'].join(', ')}`;
+  return { sql, params: b.values };
+}
+
+/** The steps of an event funnel from its `steps` parameter ("A > B > C"). */
+export function funnelSteps(m: MetricPlan): string[] {
+  return String(m.params.steps)
+    .split('>')
+    .map((x) => x.trim());
+}
+
+/**
+ * An ordered event funnel: each person's first step-0 event in the range enters them (the period is
+ * that instant's); step i is reached by the first step-i event at or after step i − 1 and before the
+ * entry plus `windowDays`. Returns `stage_0…` counts per group.
+ */
+export function eventFunnelSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
+  const measure = m.def.measure;
+  if (measure.type !== 'eventFunnel') throw new Error('eventFunnelSql needs an eventFunnel metric');
+  const b = new Binder(d);
+  const sc = scope(plan, m, d, b, range);
+  const tz = b.bind(plan.timezone, 'tz');
+  const bound = instantOf(plan, d, b, tz);
+  const steps = funnelSteps(m).map((name) => b.bind(name, 'step'));
+  const window = b.bind(Number(m.params.windowDays), 'window');
+  const who = compileExpr(measure.person, d, b, m);
+  const g = grouping(plan, sc.dims, plan.grain ? d.bucket('f.t0', plan.grain, tz) : null);
+  const later = steps.slice(1).map(
+    (step, i) => `, s${i + 1} AS (
+      SELECT p.who, p.t0, min(ev.ts) AS t${i + 1} FROM s${i} p JOIN ev ON ev.who = p.who AND ev.name = ${step}
+        AND ev.ts >= p.t${i} AND ev.ts < ${d.addDays('p.t0', window)}
+      GROUP BY p.who, p.t0
+    )`,
+  );
+  const sql = `WITH entries AS (
+      SELECT ${[...sc.dims, `${who} AS who`, `min(${sc.time}) AS t0`].join(', ')}
+      FROM ${sc.from} WHERE ${sc.where} AND s.name = ${steps[0]} AND ${who} IS NOT NULL
+      GROUP BY ${[...plan.groupBy.map((_, i) => `d${i}`), `${who}`].join(', ')}
+    ), ev AS (
+      SELECT ${who} AS who, s.name, s.ts FROM ${d.ident(KINDS.event.table)} s
+      WHERE s.project_id = ${b.bind(plan.projectId, 'project')} AND s.name IN (${steps.slice(1).join(', ') || 'NULL'})
+        AND s.ts >= ${bound(range.from)} AND s.ts < ${d.addDays(bound(range.to), window)}
+    ), s0 AS (SELECT who, t0 FROM entries)${later.join('')}
+    SELECT ${[
+      ...g.select,
+      ...steps.map((_, i) => `count(${i === 0 ? '*' : `s${i}.t${i}`}) AS ${d.ident(`stage_${i}`)}`),
+    ].join(', ')}
+    FROM entries f ${steps
+      .slice(1)
+      .map((_, i) => `LEFT JOIN s${i + 1} ON s${i + 1}.who = f.who`)
+      .join(' ')}
+    ${g.clause}`;
   return { sql, params: b.values };
 }
 

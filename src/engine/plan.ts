@@ -225,6 +225,16 @@ export function planQuery(
       } else if (spec.type === 'string') {
         if (typeof v !== 'string' || v.length === 0 || v.length > 200)
           bad('POLSO_BAD_PARAM', `${path}: text of 1–200 characters`, path);
+        if (spec.name === 'steps') {
+          const steps = v.split('>').map((x) => x.trim());
+          if (
+            steps.length < 2 ||
+            steps.length > 10 ||
+            steps.some((x) => !x) ||
+            new Set(steps).size < steps.length
+          )
+            bad('POLSO_BAD_PARAM', `${path}: 2–10 distinct event names separated by ">"`, path);
+        }
       } else if (typeof v !== 'string' || !spec.values?.includes(v))
         bad('POLSO_BAD_PARAM', `${path}: one of ${spec.values?.join(', ')}`, path);
       params[spec.name] = v;

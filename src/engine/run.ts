@@ -15,6 +15,8 @@ import {
   dailyDistinctSql,
   distributionSql,
   engagementSql,
+  eventFunnelSql,
+  funnelSteps,
   healthSql,
   lifecycleSql,
   openAtEndSql,
@@ -105,6 +107,7 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
     distribution: distributionSql,
     revenueFlow: revenueFlowSql,
     engagement: engagementSql,
+    eventFunnel: eventFunnelSql,
     health: healthSql,
     cohort: (p: QueryPlan, x: MetricPlan, d: Dialect, r: Range) => cohortSql(p, x, d, r, MAX_COHORT_OFFSET),
   } as const;
@@ -361,15 +364,17 @@ function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number, d
         newMrr: round(num(a?.new_mrr)),
       };
     }
-    case 'funnel': {
-      const counts = measure.stages.map((_, i) => num(a?.[`stage_${i}`]));
+    case 'funnel':
+    case 'eventFunnel': {
+      const names = measure.type === 'funnel' ? measure.stages.map(([name]) => name) : funnelSteps(m);
+      const counts = names.map((_, i) => num(a?.[`stage_${i}`]));
       const first = counts[0] ?? 0;
       const last = counts[counts.length - 1] ?? 0;
-      const steps = Object.fromEntries(measure.stages.map(([name], i) => [name, counts[i]]));
+      const steps = Object.fromEntries(names.map((name, i) => [name, counts[i]]));
       const rates = Object.fromEntries(
-        measure.stages
+        names
           .slice(1)
-          .map(([name], i) => [name, counts[i]! > 0 ? round((100 * counts[i + 1]!) / counts[i]!) : null]),
+          .map((name, i) => [name, counts[i]! > 0 ? round((100 * counts[i + 1]!) / counts[i]!) : null]),
       );
       return {
         value: first > 0 ? round((100 * last) / first) : null,
@@ -432,7 +437,7 @@ function compareValues(
       p = shareTest(num(a.k), current.n, num(b.k), previous.n);
     else if (measure.type === 'cohort' && current.value !== null && previous.value !== null)
       p = shareTest(Number(current.hits), current.n, Number(previous.hits), previous.n);
-    else if (measure.type === 'funnel')
+    else if (measure.type === 'funnel' || measure.type === 'eventFunnel')
       p = shareTest(Number(current.hits), current.n, Number(previous.hits), previous.n);
     else if (measure.type === 'lifecycle' && measure.outcome !== 'end')
       p = shareTest(Number(current.hits), current.n, Number(previous.hits), previous.n);

@@ -1037,6 +1037,40 @@ const more: MetricDefinition[] = [
     seeds: ['001'],
   },
   {
+    id: 'event_funnel',
+    name: { it: 'Funnel di eventi', en: 'Event funnel' },
+    description: {
+      it: 'Passi ordinati entro una finestra: entra chi compie il primo passo nel periodo (la prima volta); ogni passo successivo conta se avviene dopo il precedente ed entro i giorni della finestra dall’ingresso. Conteggi per passo, tassi tra passi; il valore è ultimo passo ÷ ingressi.',
+      en: 'Ordered steps within a window: people enter with their first step-one event in the period; each later step counts when it happens after the previous one and within the window from entering. Counts per step, rates between steps; the value is last step ÷ entries.',
+    },
+    formula: 'funnel = 100 × people reaching the last step ÷ people entering',
+    unit: 'percent',
+    direction: 'higher_is_better',
+    source: 'event',
+    time: col('ts'),
+    where: TRUE,
+    measure: { type: 'eventFunnel', person },
+    fields: ['name', 'customerId', 'anonymousId'],
+    params: [
+      {
+        name: 'steps',
+        type: 'string',
+        default: 'Page Viewed > Signed Up > Order Completed',
+        doc: { it: 'Nomi degli eventi, separati da ">"', en: 'Event names, separated by ">"' },
+      },
+      {
+        name: 'windowDays',
+        type: 'number',
+        default: 14,
+        min: 1,
+        max: 365,
+        doc: { it: 'Giorni dall’ingresso per completare', en: 'Days from entering to complete' },
+      },
+    ],
+    dimensions: traitDimensions,
+    seeds: ['001', '003'],
+  },
+  {
     id: 'engagement_score',
     name: { it: 'Coinvolgimento dei clienti', en: 'Customer engagement' },
     description: {

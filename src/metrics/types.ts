@@ -34,6 +34,8 @@ export interface Bilingual {
  * - `cohort`: customers grouped by the period they were acquired in, and the share of each cohort not
  *   lost k periods later (the value is k = `offset`);
  * - `clv`: average order value × purchases per customer per year × expected lifespan × margin;
+ * - `eventFunnel`: people entering the funnel (their first `steps[0]` event in the period) and those
+ *   reaching each further step in order within `windowDays` of entering;
  * - `engagement`: customers with any interaction in the period, and the share fully engaged (active on
  *   enough days, across enough touchpoints, recently), with the mean interactions, active days, depth
  *   and recency beside;
@@ -69,6 +71,7 @@ export type Measure =
   | { readonly type: 'cohort' }
   | { readonly type: 'clv'; readonly amount: Expr }
   | { readonly type: 'engagement' }
+  | { readonly type: 'eventFunnel'; readonly person: Expr }
   | { readonly type: 'health' }
   | {
       readonly type: 'revenueFlow';
