@@ -3,7 +3,7 @@
  * 12 monthly points, in total and by channel where channel applies — on demo data loaded into a fresh
  * store. Prints p50/p95 latency of the whole set over repeated runs and peak memory.
  *
- *   npx tsx bench/query.ts --records 1000000 --runs 5
+ *   npx tsx bench/query.ts --records 1000000 --runs 5 [--per-metric yes]
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,6 +46,20 @@ try {
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
+  // Where the time goes: each metric alone (total and, where it applies, by channel), best of the runs.
+  const perMetric: Record<string, number> = {};
+  if (arg('per-metric', 'no') === 'yes')
+    for (const metric of metrics) {
+      let best = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < runs; i++) {
+        t = performance.now();
+        for (const q of queries)
+          if (q.metrics.includes(metric))
+            await runQuery(store, planQuery({ ...q, metrics: [metric] }, project, now));
+        best = Math.min(best, performance.now() - t);
+      }
+      perMetric[metric] = Math.round(best);
+    }
   await store.close();
   console.log(
     JSON.stringify({
@@ -57,6 +71,7 @@ try {
       runs,
       latencyMs: { p50: Math.round(percentile(times, 50)), p95: Math.round(percentile(times, 95)) },
       peakRssMb: peakRssMb(),
+      ...(Object.keys(perMetric).length > 0 ? { perMetricMs: perMetric } : {}),
     }),
   );
 } finally {

@@ -7,7 +7,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateDemo } from '../src/demo/generate.ts';
+import { renderMetricsDoc } from '../src/docs/metrics-doc.ts';
 import { renderRecordsDoc } from '../src/docs/records-doc.ts';
+import { METRICS } from '../src/metrics/catalogue.ts';
+import { fieldsOf, KINDS } from '../src/model/kinds.ts';
 import { MIGRATIONS } from '../src/store/duckdb/schema.ts';
 import { tempDir } from './helpers.ts';
 
@@ -15,6 +18,18 @@ describe('record model', () => {
   it('docs/records.md is generated from the model (run `npm run docs` after changing it)', () => {
     const committed = readFileSync(join(import.meta.dirname, '..', 'docs', 'records.md'), 'utf8');
     expect(committed).toBe(renderRecordsDoc());
+  });
+
+  it('docs/metrics.md is generated from the catalogue (run `npm run docs` after changing it)', () => {
+    const committed = readFileSync(join(import.meta.dirname, '..', 'docs', 'metrics.md'), 'utf8');
+    expect(committed).toBe(renderMetricsDoc());
+  });
+
+  it('every metric names only fields of its source records', () => {
+    for (const m of METRICS.values()) {
+      const known = new Set(fieldsOf(KINDS[m.source]).map((f) => f.name));
+      for (const field of m.fields) expect(known.has(field), `${m.id}: ${m.source}.${field}`).toBe(true);
+    }
   });
 
   it('migration 1 is frozen: a model change needs a new migration', () => {

@@ -121,8 +121,8 @@ export function planQuery(
   for (const key of Object.keys(q))
     if (!known.includes(key)) bad('POLSO_BAD_QUERY', `${key}: unknown query field`, key);
 
-  if (!Array.isArray(q.metrics) || q.metrics.length === 0 || q.metrics.length > 40)
-    bad('POLSO_BAD_QUERY', 'metrics: a list of 1–40 metric ids', 'metrics');
+  if (!Array.isArray(q.metrics) || q.metrics.length === 0 || q.metrics.length > 64)
+    bad('POLSO_BAD_QUERY', 'metrics: a list of 1–64 metric ids', 'metrics');
   const defs = q.metrics.map((id, i) => {
     const def = typeof id === 'string' ? METRICS.get(id) : undefined;
     if (!def)

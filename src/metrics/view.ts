@@ -19,7 +19,9 @@ export function catalogueView() {
       source: m.source,
       fields: m.fields,
       params: m.params,
-      dimensions: [...DIMENSIONS.values()].filter((d) => d.sources[m.source]).map((d) => d.id),
+      dimensions: [...DIMENSIONS.values()]
+        .filter((d) => d.sources[m.source] && (!m.dimensions || m.dimensions.includes(d.id)))
+        .map((d) => d.id),
       seeds: m.seeds,
     })),
     dimensions: [...DIMENSIONS.values()].map((d) => ({ id: d.id, name: d.name })),
