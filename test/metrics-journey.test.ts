@@ -213,6 +213,20 @@ describe.each(ENGINES)('on $name', (engine) => {
       params: { clv_historical: { lifespanYears: 1, grossMargin: 0.5 } },
     });
     expect(margin.body.rows[0].clv_historical.value).toBeCloseTo(clv / 6, 2);
+    const feb = await q({
+      metrics: ['cac'],
+      from: '2026-02-01',
+      to: '2026-03-01',
+      compare: 'previous_period',
+    });
+    // February: no spend, D and E acquired; January's CAC beside it, without a test for a quotient.
+    expect(feb.body.rows[0].cac).toMatchObject({
+      value: 0,
+      previous: { value: 500 },
+      delta: -500,
+      p: null,
+      significant: null,
+    });
     const bySegment = await q({
       metrics: ['cac'],
       groupBy: ['segment'],
