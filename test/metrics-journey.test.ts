@@ -138,6 +138,22 @@ describe.each(ENGINES)('on $name', (engine) => {
       event('fu-a1', { anonymousId: 'a5' }, '2025-09-30T12:00:00Z', { name: 'Visit' }),
       event('fu-a2', { anonymousId: 'a5' }, '2025-10-10T12:00:00Z', { name: 'Visit' }),
       event('fu-a3', { anonymousId: 'a5' }, '2025-10-11T12:00:00Z', { name: 'Signup' }),
+      // Inbound chats in Rome time: Friday 17:00 → Monday 10:00 (two business hours); 6 January (Epiphany)
+      // 08:00 → 12:00 (three business hours, none when it is a holiday).
+      ...(
+        [
+          ['z1', '2026-01-09T17:00:00+01:00', '2026-01-12T10:00:00+01:00'],
+          ['z2', '2026-01-06T08:00:00+01:00', '2026-01-06T12:00:00+01:00'],
+        ] as const
+      ).map(([id, ts, firstResponseAt]) => ({
+        type: 'contact',
+        id,
+        timestamp: ts,
+        customerId: 'Z',
+        channel: 'chat',
+        direction: 'inbound',
+        firstResponseAt,
+      })),
       // A three-question survey in May.
       ...[5, 4, 2].map((s, i) => answer(`q1-${i}`, 'q1', 'csat', s, { scaleMin: 1, scaleMax: 5 })),
       ...[1, 3].map((s, i) =>
@@ -297,6 +313,31 @@ describe.each(ENGINES)('on $name', (engine) => {
       to: '2026-05-01',
     });
     expect(filtered.body.rows[0].feature_adoption).toMatchObject({ value: 50, n: 4, hits: 2 });
+  });
+
+  it('FRT in business hours: the project calendar, its weekends and holidays', async () => {
+    const frt = (clock: string) =>
+      q({ metrics: ['frt'], from: '2026-01-01', to: '2026-02-01', params: { frt: { clock } } });
+    expect((await frt('calendar')).body.rows[0].frt).toMatchObject({ value: (234_000 + 14_400) / 2, n: 2 });
+    // Default calendar: Monday–Friday 09:00–18:00.
+    expect((await frt('business')).body.rows[0].frt).toMatchObject({ value: (7200 + 10_800) / 2, n: 2 });
+    const set = (businessHours: unknown) =>
+      env.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/project',
+        headers: { authorization: `Bearer ${env.project.secretKey}`, 'content-type': 'application/json' },
+        payload: { businessHours },
+      });
+    const ok = await set({
+      days: { mon: [['09:00', '18:00']], fri: [['09:00', '18:00']] },
+      holidays: ['2026-01-06'],
+    });
+    expect(ok.statusCode).toBe(200);
+    expect((await frt('business')).body.rows[0].frt).toMatchObject({ value: 3600, n: 2 });
+    const bad = await set({ days: { mon: [['18:00', '09:00']], funday: [] }, holidays: ['6 gennaio'] });
+    expect(bad.statusCode).toBe(400);
+    for (const path of ['businessHours.days.mon[0]', 'businessHours.days.funday', 'businessHours.holidays'])
+      expect(bad.json().error.message).toContain(path);
   });
 
   it('event funnel: ordered steps within the window from entering', async () => {

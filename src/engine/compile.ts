@@ -89,6 +89,19 @@ export function compileExpr(e: Expr, d: Dialect, b: Binder, metric: MetricPlan):
         WHERE r.project_id = s.project_id AND r.customer_id = s.customer_id AND r.reason = s.reason
           AND r.ts > s.ts AND r.ts <= ${d.addDays('s.ts', days)})`;
     }
+    case 'elapsed': {
+      if (metric.params.clock !== 'business') return d.secondsBetween(c(e.from), c(e.to));
+      const { spans, holidays, timezone } = metric.calendar;
+      return d.businessSeconds(
+        c(e.from),
+        c(e.to),
+        b.bind(timezone, 'tz'),
+        d.jsonRows(b.bind(JSON.stringify(spans), 'spans'), ['dow', 'open', 'close']),
+        d.jsonRows(b.bind(JSON.stringify(holidays.length > 0 ? holidays : [{ day: 0 }]), 'holidays'), [
+          'day',
+        ]),
+      );
+    }
     case 'touchpoints': {
       const since = d.addDays('s.ts', `-${c(e.days)}`);
       const used = (kind: 'contact' | 'event' | 'social' | 'order', touchpoint: string, extra = '') =>

@@ -38,6 +38,12 @@ export interface Dialect {
   sumIf(expr: string, cond: string): string;
   /** The local bucket `k` (an integer expression) buckets of `grain` after local bucket start `local` (text, as `bucket`). */
   addBuckets(local: string, grain: Grain, k: string): string;
+  /**
+   * Seconds between two instants that fall inside opening hours: `spans` is a relation (dow 1–7 from
+   * Monday, open, close in seconds from local midnight) and `holidays` one of `day` (YYYYMMDD), both
+   * in time zone `tz`.
+   */
+  businessSeconds(from: string, to: string, tz: string, spans: string, holidays: string): string;
   /** A relation of integer rows bound as one JSON array parameter (`[{"n": 1, "r": 2}, …]`). */
   jsonRows(param: string, columns: readonly string[]): string;
 }

@@ -8,7 +8,14 @@ import { PolsoError } from '../errors.ts';
 import { METRICS } from '../metrics/catalogue.ts';
 import { DIMENSIONS, type DimensionSource } from '../metrics/dimensions.ts';
 import type { MetricDefinition } from '../metrics/types.ts';
-import { HEALTH_COMPONENTS, type HealthComponent, isTimeZone } from '../model/project-config.ts';
+import {
+  type BusinessHours,
+  calendarRows,
+  DEFAULT_BUSINESS_HOURS,
+  HEALTH_COMPONENTS,
+  type HealthComponent,
+  isTimeZone,
+} from '../model/project-config.ts';
 import { GRAINS, type Grain } from './dialect.ts';
 
 /** A query as the API and CLI receive it. */
@@ -34,6 +41,8 @@ export interface MetricPlan {
   readonly dimensions: Readonly<Record<string, DimensionSource>>;
   /** The instant the query runs at (ISO), for windows that must have closed. */
   readonly now: string;
+  /** The project's opening hours and time zone, for business-hours durations. */
+  readonly calendar: ReturnType<typeof calendarRows> & { readonly timezone: string };
 }
 
 export interface QueryPlan {
@@ -99,6 +108,7 @@ export function planQuery(
       timezone: string;
       conversionEvents?: string[];
       healthWeights?: Record<string, Partial<Record<HealthComponent, number>>>;
+      businessHours?: BusinessHours;
     };
   },
   now: Date,
@@ -190,6 +200,10 @@ export function planQuery(
     for (const def of defs)
       if (def.measure.type === 'dailyDistinct')
         bad('POLSO_BAD_QUERY', `grain: ${def.id} is a daily measure; use day or longer`, 'grain');
+  const calendar = {
+    ...calendarRows(project.config.businessHours ?? DEFAULT_BUSINESS_HOURS),
+    timezone: project.config.timezone,
+  };
   const metrics = defs.map((def): MetricPlan => {
     const dimensions: Record<string, DimensionSource> = {};
     for (const dim of usedDims) {
@@ -244,6 +258,7 @@ export function planQuery(
       params: Object.freeze(params),
       dimensions: Object.freeze(dimensions),
       now: now.toISOString(),
+      calendar,
     });
   });
 

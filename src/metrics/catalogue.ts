@@ -11,6 +11,7 @@ import {
   col,
   div,
   type Expr,
+  elapsed,
   eq,
   ge,
   le,
@@ -53,6 +54,17 @@ const cesEasy: Expr = when(
   [[eq(col('direction'), lit('lower_is_easier')), le(score, add(col('scale_min'), easyWidth))]],
   ge(score, sub(col('scale_max'), easyWidth)),
 );
+
+const clockParam: ParamSpec = {
+  name: 'clock',
+  type: 'enum',
+  default: 'calendar',
+  values: ['calendar', 'business'],
+  doc: {
+    it: 'Tempo di calendario, o solo l’orario di apertura del progetto (businessHours, festività escluse)',
+    en: "Calendar time, or only the project's opening hours (businessHours, holidays excluded)",
+  },
+};
 
 const shortAbandonParam: ParamSpec = {
   name: 'shortAbandonSeconds',
@@ -231,9 +243,9 @@ const defs: MetricDefinition[] = [
     source: 'contact',
     time: col('ts'),
     where: all(inbound, notNull(col('first_response_at'))),
-    measure: { type: 'duration', value: secondsBetween(col('ts'), col('first_response_at')) },
+    measure: { type: 'duration', value: elapsed(col('ts'), col('first_response_at')) },
     fields: ['direction', 'firstResponseAt'],
-    params: [],
+    params: [clockParam],
     seeds: ['002'],
   },
   {
@@ -249,9 +261,9 @@ const defs: MetricDefinition[] = [
     source: 'contact',
     time: col('resolved_at'),
     where: notNull(col('resolved_at')),
-    measure: { type: 'duration', value: secondsBetween(col('ts'), col('resolved_at')) },
+    measure: { type: 'duration', value: elapsed(col('ts'), col('resolved_at')) },
     fields: ['resolvedAt'],
-    params: [],
+    params: [clockParam],
     seeds: ['003'],
   },
   {
@@ -267,9 +279,9 @@ const defs: MetricDefinition[] = [
     source: 'contact',
     time: col('first_resolved_at'),
     where: notNull(col('first_resolved_at')),
-    measure: { type: 'duration', value: secondsBetween(col('ts'), col('first_resolved_at')) },
+    measure: { type: 'duration', value: elapsed(col('ts'), col('first_resolved_at')) },
     fields: ['firstResolvedAt'],
-    params: [],
+    params: [clockParam],
     seeds: ['003'],
   },
   {

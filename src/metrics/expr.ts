@@ -18,7 +18,8 @@ export type Expr =
   | { readonly kind: 'addDays'; readonly arg: Expr; readonly days: Expr }
   | { readonly kind: 'now' }
   | { readonly kind: 'repeatContact'; readonly days: Expr }
-  | { readonly kind: 'touchpoints'; readonly days: Expr };
+  | { readonly kind: 'touchpoints'; readonly days: Expr }
+  | { readonly kind: 'elapsed'; readonly from: Expr; readonly to: Expr };
 
 export type BinaryOp = '=' | '<>' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/';
 
@@ -73,3 +74,8 @@ export const repeatContact = (days: Expr): Expr => ({ kind: 'repeatContact', day
  * earlier orders. Only meaningful on orders.
  */
 export const touchpoints = (days: Expr): Expr => ({ kind: 'touchpoints', days });
+/**
+ * Seconds from `from` to `to` on the metric's clock: calendar time, or — when the metric's `clock`
+ * parameter is `business` — only the project's opening hours (holidays excluded).
+ */
+export const elapsed = (from: Expr, to: Expr): Expr => ({ kind: 'elapsed', from, to });

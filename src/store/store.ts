@@ -9,7 +9,7 @@ import type { SqlExecutor } from '../engine/run.ts';
 import type { RecordError } from '../errors.ts';
 import type { ColumnBatch } from '../ingest/columns.ts';
 import type { RecordKind } from '../model/kinds.ts';
-import type { HealthComponent } from '../model/project-config.ts';
+import type { BusinessHours, HealthComponent } from '../model/project-config.ts';
 
 /** Per-project settings that ingestion and metrics read. */
 export interface ProjectConfig {
@@ -26,6 +26,8 @@ export interface ProjectConfig {
    * (missing components keep their default weight; weights are normalised to sum to 1).
    */
   healthWeights?: Record<string, Partial<Record<HealthComponent, number>>>;
+  /** Opening hours for business-hours durations (default Monday–Friday 09:00–18:00). */
+  businessHours?: BusinessHours;
 }
 
 export const DEFAULT_PROJECT_CONFIG: ProjectConfig = {

@@ -37,6 +37,15 @@ export const duckdbDialect: Dialect = {
   bucketSeries: (from, to, grain, tz) =>
     `(SELECT DISTINCT strftime(date_trunc('${grain}', timezone(${tz}, g)), '%Y-%m-%d %H:%M:%S') AS period
       FROM generate_series(${from}, ${to} - INTERVAL 1 MICROSECOND, INTERVAL 1 HOUR) AS s(g))`,
+  // Each local day the interval touches, overlapped with that weekday's opening spans.
+  businessSeconds: (from, to, tz, spans, holidays) => {
+    const l0 = `timezone(${tz}, ${from})`;
+    const l1 = `timezone(${tz}, ${to})`;
+    return `(SELECT coalesce(sum(greatest(0, least(epoch(${l1}) - epoch(g.day), sp.close) - greatest(epoch(${l0}) - epoch(g.day), sp.open))), 0)
+      FROM (SELECT unnest(generate_series(date_trunc('day', ${l0}), date_trunc('day', ${l1}), INTERVAL 1 DAY)) AS day) g
+      JOIN ${spans} sp ON sp.dow = isodow(g.day)
+      WHERE CAST(strftime(g.day, '%Y%m%d') AS BIGINT) NOT IN (SELECT day FROM ${holidays} h))`;
+  },
   jsonRows: (param, columns) =>
     `(SELECT unnest(from_json(${param}, '${JSON.stringify([Object.fromEntries(columns.map((c) => [c, 'BIGINT']))])}'), recursive := true))`,
 };
