@@ -80,3 +80,13 @@ export async function query(env: TestEnv, body: Record<string, unknown>, format 
     body: (String(res.headers['content-type']).includes('json') ? res.json() : res.body) as any,
   };
 }
+
+/** Changes the project's settings with `PATCH /api/v1/project` and the secret key. */
+export function patchProject(env: TestEnv, settings: Record<string, unknown>) {
+  return env.app.inject({
+    method: 'PATCH',
+    url: '/api/v1/project',
+    headers: { authorization: `Bearer ${env.project.secretKey}`, 'content-type': 'application/json' },
+    payload: settings,
+  });
+}

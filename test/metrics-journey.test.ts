@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../src/util/clock.ts';
 import { ENGINES } from './engines.ts';
-import { post, query, type TestEnv } from './helpers.ts';
+import { patchProject, post, query, type TestEnv } from './helpers.ts';
 
 const DAY = 86_400;
 
@@ -321,13 +321,7 @@ describe.each(ENGINES)('on $name', (engine) => {
     expect((await frt('calendar')).body.rows[0].frt).toMatchObject({ value: (234_000 + 14_400) / 2, n: 2 });
     // Default calendar: Monday–Friday 09:00–18:00.
     expect((await frt('business')).body.rows[0].frt).toMatchObject({ value: (7200 + 10_800) / 2, n: 2 });
-    const set = (businessHours: unknown) =>
-      env.app.inject({
-        method: 'PATCH',
-        url: '/api/v1/project',
-        headers: { authorization: `Bearer ${env.project.secretKey}`, 'content-type': 'application/json' },
-        payload: { businessHours },
-      });
+    const set = (businessHours: unknown) => patchProject(env, { businessHours });
     const ok = await set({
       days: { mon: [['09:00', '18:00']], fri: [['09:00', '18:00']] },
       holidays: ['2026-01-06'],

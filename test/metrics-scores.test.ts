@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../src/util/clock.ts';
 import { ENGINES } from './engines.ts';
-import { post, query, type TestEnv } from './helpers.ts';
+import { patchProject, post, query, type TestEnv } from './helpers.ts';
 
 describe.each(ENGINES)('on $name', (engine) => {
   let env: TestEnv;
@@ -124,14 +124,9 @@ describe.each(ENGINES)('on $name', (engine) => {
   });
 
   it('health weights per segment come from the project configuration', async () => {
-    const patch = await env.app.inject({
-      method: 'PATCH',
-      url: '/api/v1/project',
-      headers: { authorization: `Bearer ${env.project.secretKey}`, 'content-type': 'application/json' },
-      payload: {
-        healthWeights: {
-          consumer: { feedback: 1, usage: 0, adoption: 0, support: 0, payment: 0, recency: 0 },
-        },
+    const patch = await patchProject(env, {
+      healthWeights: {
+        consumer: { feedback: 1, usage: 0, adoption: 0, support: 0, payment: 0, recency: 0 },
       },
     });
     expect(patch.statusCode).toBe(200);
@@ -143,12 +138,7 @@ describe.each(ENGINES)('on $name', (engine) => {
     });
     const consumer = r.body.rows.find((x: { segment: string }) => x.segment === 'consumer').health_score;
     expect(consumer.value).toBe(25);
-    const bad = await env.app.inject({
-      method: 'PATCH',
-      url: '/api/v1/project',
-      headers: { authorization: `Bearer ${env.project.secretKey}`, 'content-type': 'application/json' },
-      payload: { healthWeights: { smb: { happiness: 1, usage: -1 } } },
-    });
+    const bad = await patchProject(env, { healthWeights: { smb: { happiness: 1, usage: -1 } } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.message).toMatch(/healthWeights\.smb\.happiness: unknown component/);
     expect(bad.json().error.message).toMatch(/healthWeights\.smb\.usage: must be a number from 0 to 100/);

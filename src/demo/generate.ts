@@ -732,76 +732,39 @@ function survey(
   const csat = clamp(Math.round(1.2 + q.quality * 3.9 + rnd.normal() * 0.75), 1, 5);
   const tone = csat >= 4 ? 'good' : csat === 3 ? 'mid' : 'bad';
   const l = lang === 'en' ? 'en' : 'it';
-  emit('survey_response', {
-    id: `${rid}:csat`,
-    timestamp: inv.startedAt,
-    customerId,
-    surveyId: 'csat_assistenza',
-    questionId: 'soddisfazione',
-    metric: 'csat',
+  const answer = (suffix: string, questionId: string, metric: string, timestamp: unknown, fields: object) =>
+    emit('survey_response', {
+      id: `${rid}:${suffix}`,
+      timestamp,
+      customerId,
+      surveyId: 'csat_assistenza',
+      questionId,
+      metric,
+      ...fields,
+      touchpoint: 'assistenza',
+      channel: q.channel,
+      responseId: rid,
+      invitationId: inv.id,
+      subjectType: 'contact',
+      subjectId: cid,
+      language: l,
+    });
+  answer('csat', 'soddisfazione', 'csat', inv.startedAt, {
     score: csat,
     scaleMin: 1,
     scaleMax: 5,
-    touchpoint: 'assistenza',
-    channel: q.channel,
-    responseId: rid,
-    invitationId: inv.id,
-    subjectType: 'contact',
-    subjectId: cid,
-    language: l,
     comment: completed && rnd.chance(0.35) ? comment(rnd, l, tone) : undefined,
   });
   if (completed) {
-    emit('survey_response', {
-      id: `${rid}:risolto`,
-      timestamp: inv.completedAt,
-      customerId,
-      surveyId: 'csat_assistenza',
-      questionId: 'risolto',
-      metric: 'choice',
-      value: q.quality > 0.45 ? 'si' : 'no',
-      touchpoint: 'assistenza',
-      channel: q.channel,
-      responseId: rid,
-      invitationId: inv.id,
-      subjectType: 'contact',
-      subjectId: cid,
-      language: l,
-    });
-    emit('survey_response', {
-      id: `${rid}:cortesia`,
-      timestamp: inv.completedAt,
-      customerId,
-      surveyId: 'csat_assistenza',
-      questionId: 'cortesia',
-      metric: 'rating',
+    answer('risolto', 'risolto', 'choice', inv.completedAt, { value: q.quality > 0.45 ? 'si' : 'no' });
+    answer('cortesia', 'cortesia', 'rating', inv.completedAt, {
       score: clamp(Math.round(2 + q.quality * 3 + rnd.normal() * 0.6), 1, 5),
       scaleMin: 1,
       scaleMax: 5,
-      touchpoint: 'assistenza',
-      channel: q.channel,
-      responseId: rid,
-      invitationId: inv.id,
-      subjectType: 'contact',
-      subjectId: cid,
-      language: l,
     });
     if (rnd.chance(0.5))
-      emit('survey_response', {
-        id: `${rid}:nps`,
-        timestamp: inv.completedAt,
-        customerId,
-        surveyId: 'csat_assistenza',
-        questionId: 'nps',
-        metric: 'nps',
+      answer('nps', 'nps', 'nps', inv.completedAt, {
         score: clamp(Math.round(2 + q.quality * 8 + rnd.normal() * 1.5), 0, 10),
-        touchpoint: 'assistenza',
-        channel: q.channel,
-        responseId: rid,
-        invitationId: inv.id,
-        subjectType: 'contact',
-        subjectId: cid,
-        language: l,
       });
   }
 }

@@ -29,7 +29,22 @@ import {
   touchpoints,
   when,
 } from './expr.ts';
-import type { MetricDefinition, ParamSpec } from './types.ts';
+import type { Bilingual, MetricDefinition, ParamSpec } from './types.ts';
+
+/** A numeric parameter with its default and allowed range. */
+const numberParam = (
+  name: string,
+  value: number,
+  [min, max]: [number, number],
+  doc: Bilingual,
+): ParamSpec => ({
+  name,
+  type: 'number',
+  default: value,
+  min,
+  max,
+  doc,
+});
 
 const TRUE = lit(true);
 const score = col('score');
@@ -66,14 +81,10 @@ const clockParam: ParamSpec = {
   },
 };
 
-const shortAbandonParam: ParamSpec = {
-  name: 'shortAbandonSeconds',
-  type: 'number',
-  default: 5,
-  min: 0,
-  max: 600,
-  doc: { it: 'Abbandoni più brevi di così non contano', en: 'Abandons shorter than this do not count' },
-};
+const shortAbandonParam: ParamSpec = numberParam('shortAbandonSeconds', 5, [0, 600], {
+  it: 'Abbandoni più brevi di così non contano',
+  en: 'Abandons shorter than this do not count',
+});
 const shortAbandon = all(
   eq(col('abandoned'), TRUE),
   lt(coalesce(col('wait_seconds'), lit(0)), param('shortAbandonSeconds')),
@@ -364,14 +375,10 @@ const defs: MetricDefinition[] = [
         values: ['inferred', 'explicit'],
         doc: { it: 'Come si stabilisce la risoluzione', en: 'How resolution is established' },
       },
-      {
-        name: 'windowDays',
-        type: 'number',
-        default: 7,
-        min: 1,
-        max: 90,
-        doc: { it: 'Finestra per i ricontatti (giorni)', en: 'Repeat-contact window (days)' },
-      },
+      numberParam('windowDays', 7, [1, 90], {
+        it: 'Finestra per i ricontatti (giorni)',
+        en: 'Repeat-contact window (days)',
+      }),
     ],
     seeds: ['000'],
   },
@@ -432,14 +439,10 @@ const defs: MetricDefinition[] = [
     fields: ['direction', 'channel', 'abandoned', 'waitSeconds'],
     params: [
       shortAbandonParam,
-      {
-        name: 'thresholdSeconds',
-        type: 'number',
-        default: 20,
-        min: 0,
-        max: 3600,
-        doc: { it: 'Soglia di risposta (secondi)', en: 'Answer threshold (seconds)' },
-      },
+      numberParam('thresholdSeconds', 20, [0, 3600], {
+        it: 'Soglia di risposta (secondi)',
+        en: 'Answer threshold (seconds)',
+      }),
     ],
     seeds: [],
   },
@@ -721,17 +724,10 @@ const defs: MetricDefinition[] = [
     measure: { type: 'visits' },
     fields: ['name', 'sessionId'],
     params: [
-      {
-        name: 'gapMinutes',
-        type: 'number',
-        default: 30,
-        min: 1,
-        max: 1440,
-        doc: {
-          it: 'Pausa che chiude una visita senza sessionId (minuti)',
-          en: 'Gap that ends a visit without sessionId (minutes)',
-        },
-      },
+      numberParam('gapMinutes', 30, [1, 1440], {
+        it: 'Pausa che chiude una visita senza sessionId (minuti)',
+        en: 'Gap that ends a visit without sessionId (minutes)',
+      }),
     ],
     dimensions: ['segment', 'plan', 'country', 'language'],
     seeds: ['001', '003'],
@@ -868,14 +864,10 @@ const more: MetricDefinition[] = [
     },
     fields: ['status', 'customerId'],
     params: [
-      {
-        name: 'windowDays',
-        type: 'number',
-        default: 30,
-        min: 1,
-        max: 365,
-        doc: { it: 'Giorni prima dell’acquisto considerati', en: 'Days before the purchase considered' },
-      },
+      numberParam('windowDays', 30, [1, 365], {
+        it: 'Giorni prima dell’acquisto considerati',
+        en: 'Days before the purchase considered',
+      }),
     ],
     seeds: ['002'],
   },
@@ -925,14 +917,10 @@ const more: MetricDefinition[] = [
     measure: { type: 'cohort' },
     fields: ['acquiredAt', 'churnedAt'],
     params: [
-      {
-        name: 'offset',
-        type: 'number',
-        default: 1,
-        min: 0,
-        max: 36,
-        doc: { it: 'Periodi dopo quello di acquisizione', en: 'Periods after the acquisition period' },
-      },
+      numberParam('offset', 1, [0, 36], {
+        it: 'Periodi dopo quello di acquisizione',
+        en: 'Periods after the acquisition period',
+      }),
     ],
     seeds: ['001', '003'],
   },
@@ -1007,25 +995,14 @@ const more: MetricDefinition[] = [
     measure: { type: 'clv', amount: col('amount_reporting') },
     fields: ['amount', 'status', 'customerId'],
     params: [
-      {
-        name: 'lifespanYears',
-        type: 'number',
-        default: 3,
-        min: 0.1,
-        max: 50,
-        doc: {
-          it: 'Durata attesa della relazione, in anni',
-          en: 'Expected lifespan of the relationship, in years',
-        },
-      },
-      {
-        name: 'grossMargin',
-        type: 'number',
-        default: 1,
-        min: 0,
-        max: 1,
-        doc: { it: 'Margine lordo (1 = ricavi)', en: 'Gross margin (1 = revenue)' },
-      },
+      numberParam('lifespanYears', 3, [0.1, 50], {
+        it: 'Durata attesa della relazione, in anni',
+        en: 'Expected lifespan of the relationship, in years',
+      }),
+      numberParam('grossMargin', 1, [0, 1], {
+        it: 'Margine lordo (1 = ricavi)',
+        en: 'Gross margin (1 = revenue)',
+      }),
     ],
     seeds: ['001'],
   },
@@ -1070,14 +1047,10 @@ const more: MetricDefinition[] = [
         default: 'Page Viewed > Signed Up > Order Completed',
         doc: { it: 'Nomi degli eventi, separati da ">"', en: 'Event names, separated by ">"' },
       },
-      {
-        name: 'windowDays',
-        type: 'number',
-        default: 14,
-        min: 1,
-        max: 365,
-        doc: { it: 'Giorni dall’ingresso per completare', en: 'Days from entering to complete' },
-      },
+      numberParam('windowDays', 14, [1, 365], {
+        it: 'Giorni dall’ingresso per completare',
+        en: 'Days from entering to complete',
+      }),
     ],
     dimensions: traitDimensions,
     seeds: ['001', '003'],
@@ -1099,33 +1072,15 @@ const more: MetricDefinition[] = [
     measure: { type: 'engagement' },
     fields: ['customerId', 'feature', 'page', 'name'],
     params: [
-      {
-        name: 'minActiveDays',
-        type: 'number',
-        default: 4,
-        min: 1,
-        max: 30,
-        doc: { it: 'Giorni attivi ogni 30 giorni', en: 'Active days per 30 days' },
-      },
-      {
-        name: 'minDepth',
-        type: 'number',
-        default: 3,
-        min: 1,
-        max: 100,
-        doc: { it: 'Punti di contatto distinti', en: 'Distinct touchpoints' },
-      },
-      {
-        name: 'recentDays',
-        type: 'number',
-        default: 7,
-        min: 1,
-        max: 365,
-        doc: {
-          it: 'Attivo negli ultimi giorni del periodo',
-          en: 'Active within this many days of the period’s end',
-        },
-      },
+      numberParam('minActiveDays', 4, [1, 30], {
+        it: 'Giorni attivi ogni 30 giorni',
+        en: 'Active days per 30 days',
+      }),
+      numberParam('minDepth', 3, [1, 100], { it: 'Punti di contatto distinti', en: 'Distinct touchpoints' }),
+      numberParam('recentDays', 7, [1, 365], {
+        it: 'Attivo negli ultimi giorni del periodo',
+        en: 'Active within this many days of the period’s end',
+      }),
     ],
     dimensions: traitDimensions,
     seeds: ['002'],
@@ -1147,39 +1102,18 @@ const more: MetricDefinition[] = [
     measure: { type: 'health' },
     fields: ['segment', 'acquiredAt', 'churnedAt'],
     params: [
-      {
-        name: 'windowDays',
-        type: 'number',
-        default: 30,
-        min: 1,
-        max: 365,
-        doc: {
-          it: 'Giorni osservati prima della fine del periodo',
-          en: "Days observed before the period's end",
-        },
-      },
-      {
-        name: 'usageTarget',
-        type: 'number',
-        default: 0.3,
-        min: 0.01,
-        max: 1,
-        doc: {
-          it: 'Quota di giorni attivi che vale il punteggio pieno di uso',
-          en: 'Share of active days that earns full usage',
-        },
-      },
-      {
-        name: 'featureTarget',
-        type: 'number',
-        default: 3,
-        min: 1,
-        max: 100,
-        doc: {
-          it: 'Funzionalità usate che valgono il punteggio pieno di adozione',
-          en: 'Features used that earn full adoption',
-        },
-      },
+      numberParam('windowDays', 30, [1, 365], {
+        it: 'Giorni osservati prima della fine del periodo',
+        en: "Days observed before the period's end",
+      }),
+      numberParam('usageTarget', 0.3, [0.01, 1], {
+        it: 'Quota di giorni attivi che vale il punteggio pieno di uso',
+        en: 'Share of active days that earns full usage',
+      }),
+      numberParam('featureTarget', 3, [1, 100], {
+        it: 'Funzionalità usate che valgono il punteggio pieno di adozione',
+        en: 'Features used that earn full adoption',
+      }),
     ],
     dimensions: traitDimensions,
     seeds: ['001'],
