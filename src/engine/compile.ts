@@ -45,10 +45,13 @@ function grouping(plan: QueryPlan, dims: string[], period: string | null) {
   };
 }
 
-/** Compiles an expression over the source alias `s`. */
-export function compileExpr(e: Expr, d: Dialect, b: Binder, metric: MetricPlan): string {
-  const c = (x: Expr) => compileExpr(x, d, b, metric);
+/** Compiles an expression over the source alias `s` (`value`: the column holding the metric's value). */
+export function compileExpr(e: Expr, d: Dialect, b: Binder, metric: MetricPlan, value?: string): string {
+  const c = (x: Expr) => compileExpr(x, d, b, metric, value);
   switch (e.kind) {
+    case 'value':
+      if (!value) throw new Error(`metric ${metric.def.id}: its value is not available here`);
+      return value;
     case 'col':
       return `s.${d.ident(e.name)}`;
     case 'param': {
@@ -176,14 +179,8 @@ export function aggregateSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
       break;
     }
     case 'mean':
-    case 'duration': {
-      const v = e(measure.value);
-      aggregates.push(`count(${v}) AS n`, `avg(${v}) AS mean`, `${d.varSamp(v)} AS variance`);
-      if (measure.type === 'mean')
-        for (const [name, part] of Object.entries(measure.parts ?? {}))
-          aggregates.push(`avg(${e(part)}) AS ${d.ident(`part_${name}`)}`);
+    case 'duration':
       break;
-    }
     case 'count':
       aggregates.push('count(*) AS n');
       break;
@@ -221,6 +218,26 @@ export function aggregateSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
       throw new Error(`${m.def.id}: ${measure.type} metrics have their own compiler`);
   }
   const g = grouping(plan, sc.dims, sc.period);
+  if (measure.type === 'mean' || measure.type === 'duration') {
+    // The value is computed once per record in an inner query, then aggregated with its parts.
+    const parts = Object.entries(measure.type === 'mean' ? (measure.parts ?? {}) : {});
+    const usesValue = (x: Expr) => JSON.stringify(x).includes('"kind":"value"');
+    const inner = parts.flatMap(([name, part], i) => (usesValue(part) ? [] : [`${e(part)} AS p${i}`]));
+    const sql = `SELECT ${[
+      ...g.names,
+      'count(v) AS n',
+      'avg(v) AS mean',
+      `${d.varSamp('v')} AS variance`,
+      ...parts.map(
+        ([name, part], i) =>
+          `avg(${usesValue(part) ? compileExpr(part, d, b, m, 'v') : `p${i}`}) AS ${d.ident(`part_${name}`)}`,
+      ),
+    ].join(', ')}
+  FROM (SELECT ${[...g.select, `${e(measure.value)} AS v`, ...inner].join(', ')}
+    FROM ${sc.from} WHERE ${sc.where}) x
+  ${g.clause}`;
+    return { sql, params: b.values };
+  }
   const sql = `SELECT ${[...g.select, ...aggregates].join(',\n  ')}
   FROM ${sc.from}
   WHERE ${sc.where}
@@ -277,7 +294,7 @@ export function dailyDistinctSql(plan: QueryPlan, m: MetricPlan, d: Dialect, ran
   const keys = g.select;
   const outer = g.names;
   const sql = `SELECT ${[...outer, 'sum(dc) AS total', 'count(*) AS active_days'].join(', ')} FROM (
-      SELECT ${[...keys, `${d.bucket(sc.time, 'day', tz)} AS day`, `${d.countDistinct(v)} AS dc`].join(', ')}
+      SELECT ${[...keys, `${d.localDate(sc.time, tz)} AS day`, `${d.countDistinct(v)} AS dc`].join(', ')}
       FROM ${sc.from} WHERE ${sc.where}
       GROUP BY ${[...outer, 'day'].join(', ')}
     ) x ${g.clause}`;
@@ -590,9 +607,12 @@ export function engagementSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range:
     touches AS (${interactionsSql(d, project, from, to)}),
     per AS (
       SELECT t.customer_id, p.period, p.b0, p.b1, count(*) AS interactions,
-        ${d.countDistinct(d.bucket('t.ts', 'day', tz))} AS active_days,
+        ${d.countDistinct(d.localDate('t.ts', tz))} AS active_days,
         ${d.countDistinct('t.touch')} AS depth, max(t.ts) AS last_at
-      FROM touches t JOIN periods p ON t.ts >= p.b0 AND t.ts < p.b1
+      FROM touches t JOIN periods p ON ${
+        // An equality join on the bucket: a range join of every interaction against the periods is far slower.
+        plan.grain ? `p.period = ${d.bucket('t.ts', plan.grain, tz)}` : d.bool(true)
+      }
       GROUP BY t.customer_id, p.period, p.b0, p.b1
     )
     SELECT ${[
@@ -650,7 +670,7 @@ export function healthSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Ran
       FROM (${customerLifeSql(m, d, b, plan.projectId)}) s CROSS JOIN periods p
       WHERE s.acq < p.b1 AND (s.lost IS NULL OR s.lost >= p.b1)${filters.length > 0 ? ` AND ${filters.join(' AND ')}` : ''}
     ), ev AS (
-      SELECT cp.id, cp.period, ${d.countDistinct(d.bucket('e.ts', 'day', tz))} AS days,
+      SELECT cp.id, cp.period, ${d.countDistinct(d.localDate('e.ts', tz))} AS days,
         ${d.countDistinct('e.feature')} AS features, max(e.ts) AS last_at
       FROM cp ${own('event', 'e')} AND e.ts >= ${since} AND e.ts < cp.b1 GROUP BY cp.id, cp.period
     ), fb AS (

@@ -16,6 +16,8 @@ export interface Dialect {
   param(name: string): string;
   /** Start of the local `grain` bucket of instant `ts` in time zone `tz` (a parameter), as text 'YYYY-MM-DD HH:MM:SS'. Weeks start on Monday. */
   bucket(ts: string, grain: Grain, tz: string): string;
+  /** The local calendar date of instant `ts` in time zone `tz`, as a value to compare or count (cheaper than a day bucket). */
+  localDate(ts: string, tz: string): string;
   /** The instant of local date-time `local` (text) in time zone `tz`. */
   localToInstant(local: string, tz: string): string;
   /** An instant given as ISO text with offset. */

@@ -27,6 +27,7 @@ import {
   secondsBetween,
   sub,
   touchpoints,
+  value,
   when,
 } from './expr.ts';
 import type { Bilingual, MetricDefinition, ParamSpec } from './types.ts';
@@ -860,7 +861,7 @@ const more: MetricDefinition[] = [
     measure: {
       type: 'mean',
       value: touchpoints(param('windowDays')),
-      parts: { moreThanFour: when([[lt(lit(4), touchpoints(param('windowDays'))), lit(100)]], lit(0)) },
+      parts: { moreThanFour: when([[lt(lit(4), value()), lit(100)]], lit(0)) },
     },
     fields: ['status', 'customerId'],
     params: [

@@ -19,7 +19,8 @@ export type Expr =
   | { readonly kind: 'now' }
   | { readonly kind: 'repeatContact'; readonly days: Expr }
   | { readonly kind: 'touchpoints'; readonly days: Expr }
-  | { readonly kind: 'elapsed'; readonly from: Expr; readonly to: Expr };
+  | { readonly kind: 'elapsed'; readonly from: Expr; readonly to: Expr }
+  | { readonly kind: 'value' };
 
 export type BinaryOp = '=' | '<>' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/';
 
@@ -79,3 +80,5 @@ export const touchpoints = (days: Expr): Expr => ({ kind: 'touchpoints', days })
  * parameter is `business` — only the project's opening hours (holidays excluded).
  */
 export const elapsed = (from: Expr, to: Expr): Expr => ({ kind: 'elapsed', from, to });
+/** The metric's own value (in a mean's `parts`): computed once per record, however often it is used. */
+export const value = (): Expr => ({ kind: 'value' });
