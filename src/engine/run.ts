@@ -500,10 +500,15 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
           pending.push(component);
         }
   const computed = [...byId.values()].filter((m) => m.def.measure.type !== 'ratio');
-  for (const m of computed) {
-    current.set(m.def.id, await runMetric(exec, plan, m, range));
-    if (prevRange) previous.set(m.def.id, await runMetric(exec, plan, m, prevRange));
-  }
+  // The engine's read connections answer several metrics side by side.
+  await Promise.all(
+    computed.flatMap((m) => [
+      runMetric(exec, plan, m, range).then((cells) => current.set(m.def.id, cells)),
+      ...(prevRange
+        ? [runMetric(exec, plan, m, prevRange).then((cells) => previous.set(m.def.id, cells))]
+        : []),
+    ]),
+  );
   // Every dimension combination seen by any metric, in a stable order.
   const combos = new Map<string, unknown[]>();
   if (plan.groupBy.length === 0) combos.set('[]', []);

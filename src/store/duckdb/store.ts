@@ -77,6 +77,8 @@ export interface DuckDbStoreOptions {
   /** DuckDB memory limit, e.g. '4GB'. */
   memoryLimit?: string;
   threads?: number;
+  /** Read connections for metric queries run side by side (default 2). */
+  readers?: number;
 }
 
 export class DuckDbStore implements Store {
@@ -84,6 +86,10 @@ export class DuckDbStore implements Store {
   private instance!: DuckDBInstance;
   private writer!: DuckDBConnection;
   private reader!: DuckDBConnection;
+  /** Idle read connections for `select`, and the callers waiting for one. */
+  private idle: DuckDBConnection[] = [];
+  private waiting: ((conn: DuckDBConnection) => void)[] = [];
+  private pool: DuckDBConnection[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private pending: PendingIngest[] = [];
   private flushQueued = false;
@@ -120,7 +126,9 @@ export class DuckDbStore implements Store {
     }
     this.writer = await this.instance.connect();
     this.reader = await this.instance.connect();
-    for (const conn of [this.writer, this.reader]) await conn.run(`SET TimeZone = 'UTC'`);
+    for (let i = 0; i < (this.options.readers ?? 2); i++) this.pool.push(await this.instance.connect());
+    this.idle = [...this.pool];
+    for (const conn of [this.writer, this.reader, ...this.pool]) await conn.run(`SET TimeZone = 'UTC'`);
     // Checkpoint after 128 MB of WAL rather than 16 MB: steady ingestion pauses less often, and every
     // commit is still durable in the WAL.
     await this.writer.run(`SET checkpoint_threshold = '128MB'`);
@@ -691,9 +699,18 @@ export class DuckDbStore implements Store {
   readonly dialect = duckdbDialect;
 
   /** Runs a read query with bound parameters (the metric engine's queries). */
+  /** Runs a metric query on a free read connection (several run side by side). */
   async select(sql: string, params: Record<string, string | number | boolean | null>) {
     await this.ready;
-    return this.rows(sql, params as Params);
+    const conn =
+      this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve)));
+    try {
+      return await this.rows(sql, params as Params, conn);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(conn);
+      else this.idle.push(conn);
+    }
   }
 
   /** Runs a read-only SQL query (tests and benchmarks compare against hand-written SQL). */
@@ -708,6 +725,7 @@ export class DuckDbStore implements Store {
       await this.writer.run('CHECKPOINT').catch(() => undefined);
       this.writer.closeSync();
       this.reader.closeSync();
+      for (const conn of this.pool) conn.closeSync();
       this.instance.closeSync();
     }
   }
