@@ -133,9 +133,14 @@ describe.each(ENGINES)('on $name', (engine) => {
           WHERE who IS NOT NULL AND {range} GROUP BY m`,
     revenue_churn_rate: `WITH months AS (SELECT strftime(m, '%Y-%m-%d') AS m, timezone('Europe/Rome', m) AS b0,
               timezone('Europe/Rome', m + INTERVAL 1 MONTH) AS b1
-            FROM generate_series(TIMESTAMP '2025-11-01', TIMESTAMP '2026-10-01', INTERVAL 1 MONTH) t(m))
-          SELECT m, 100 * sum(coalesce(mrr, 0)) FILTER (WHERE ended_at < b1) / sum(coalesce(mrr, 0)) AS v, count(*) AS n
-          FROM months JOIN subscriptions ON started_at < b0 AND (ended_at IS NULL OR ended_at >= b0) GROUP BY m`,
+            FROM generate_series(TIMESTAMP '2025-11-01', TIMESTAMP '2026-10-01', INTERVAL 1 MONTH) t(m)),
+          per AS (SELECT m, customer_id,
+              sum(CASE WHEN started_at < b0 AND (ended_at IS NULL OR ended_at >= b0) THEN coalesce(mrr, 0) ELSE 0 END) AS m0,
+              sum(CASE WHEN started_at < b1 AND (ended_at IS NULL OR ended_at >= b1) THEN coalesce(mrr, 0) ELSE 0 END) AS m1
+            FROM months JOIN subscriptions ON started_at < b1 GROUP BY m, customer_id)
+          SELECT m, 100 * sum(CASE WHEN m0 > 0 AND m1 < m0 THEN m0 - m1 ELSE 0 END) / sum(m0) AS v,
+            count(*) FILTER (WHERE m0 > 0) AS n
+          FROM per GROUP BY m`,
     page_views: `SELECT m, count(*) AS v, count(*) AS n FROM (SELECT *, strftime(date_trunc('month', timezone('Europe/Rome', ts)), '%Y-%m-%d') AS m FROM events)
           WHERE page IS NOT NULL AND {range} GROUP BY m`,
   };

@@ -41,11 +41,17 @@ describe.each(ENGINES)('on $name', (engine) => {
       customerId,
       ...extra,
     });
-    const subscription = (id: string, mrr: number, startedAt: string, endedAt?: string) => ({
+    const subscription = (
+      customerId: string,
+      id: string,
+      mrr: number,
+      startedAt: string,
+      endedAt?: string,
+    ) => ({
       type: 'subscription',
       id,
       timestamp: startedAt,
-      customerId: 'S',
+      customerId,
       plan: 'pro',
       mrr,
       startedAt,
@@ -109,10 +115,15 @@ describe.each(ENGINES)('on $name', (engine) => {
         currency: 'EUR',
         category: 'other',
       },
-      // MRR active on 1 January: 100 + 50; 50 ends in January; 30 starts (and ends) in January.
-      subscription('s1', 100, '2025-12-01T00:00:00Z'),
-      subscription('s2', 50, '2025-12-15T00:00:00Z', '2026-01-20T00:00:00Z'),
-      subscription('s3', 30, '2026-01-05T00:00:00Z', '2026-01-25T00:00:00Z'),
+      // MRR on 1 January: S 150 (contracts to 100 in January), S2 20 (upgrades to 40), T 60 (leaves on
+      // 10 February); U starts at 25 in February. S's 30 starts and ends within January.
+      subscription('S', 's1', 100, '2025-12-01T00:00:00Z'),
+      subscription('S', 's2', 50, '2025-12-15T00:00:00Z', '2026-01-20T00:00:00Z'),
+      subscription('S', 's3', 30, '2026-01-05T00:00:00Z', '2026-01-25T00:00:00Z'),
+      subscription('S2', 'x1', 20, '2025-12-01T00:00:00Z', '2026-01-10T00:00:00Z'),
+      subscription('S2', 'x2', 40, '2026-01-10T00:00:00Z'),
+      subscription('T', 't1', 60, '2025-12-01T00:00:00Z', '2026-02-10T00:00:00Z'),
+      subscription('U', 'u1', 25, '2026-02-05T00:00:00Z'),
       // April product usage: u1 reports; u2 reports and export; u3 nothing; anonymous a1 export.
       event('f1', { customerId: 'u1' }, '2026-04-02T00:00:00Z', { feature: 'reports' }),
       event('f2', { customerId: 'u1' }, '2026-04-03T00:00:00Z'),
@@ -252,21 +263,33 @@ describe.each(ENGINES)('on $name', (engine) => {
     expect(bySegment.body.error.code).toBe('POLSO_DIMENSION_NOT_APPLICABLE');
   });
 
-  it('gross revenue churn: MRR ended ÷ MRR at the start, with new MRR beside', async () => {
+  it('revenue churn per customer: churned and contracted MRR ÷ MRR at the start, gross and net of expansion', async () => {
     const r = await q({
       metrics: ['revenue_churn_rate'],
       grain: 'month',
       from: '2026-01-01',
       to: '2026-03-01',
     });
-    expect(r.body.rows[0].revenue_churn_rate).toMatchObject({
-      value: 33.3333,
-      n: 2,
-      startMrr: 150,
-      lostMrr: 50,
-      newMrr: 30,
+    const [jan, feb] = r.body.rows.map((x: { revenue_churn_rate: unknown }) => x.revenue_churn_rate);
+    expect(jan).toMatchObject({
+      n: 3,
+      startMrr: 230,
+      churnedMrr: 0,
+      contractionMrr: 50,
+      expansionMrr: 20,
+      newMrr: 0,
+      gross: 21.7391,
+      net: 13.0435,
+      value: 21.7391,
     });
-    expect(r.body.rows[1].revenue_churn_rate).toMatchObject({ value: 0, startMrr: 100, lostMrr: 0 });
+    expect(feb).toMatchObject({ n: 3, startMrr: 200, churnedMrr: 60, newMrr: 25, gross: 30, net: 30 });
+    const net = await q({
+      metrics: ['revenue_churn_rate'],
+      from: '2026-01-01',
+      to: '2026-02-01',
+      params: { revenue_churn_rate: { variant: 'net' } },
+    });
+    expect(net.body.rows[0].revenue_churn_rate.value).toBe(13.0435);
   });
 
   it('touchpoints per purchase: distinct touchpoints in the window before each purchase', async () => {

@@ -718,8 +718,11 @@ export function healthSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Ran
 }
 
 /**
- * Recurring revenue per period: subscriptions active at its start (`n`, `start_mrr`), the revenue of
- * those that ended during it (`lost_mrr`), and of those started during it (`new_mrr`).
+ * Recurring revenue per period, customer by customer: each customer's MRR at the period's start (m0)
+ * and end (m1) from the subscriptions active then. Customers with m0 > 0 (`n`, `start_mrr`) either
+ * leave (`churned_mrr` = m0), shrink (`contraction_mrr`), grow (`expansion_mrr`) or stay; customers with
+ * no MRR at the start and some at the end bring `new_mrr`. An upgrade recorded as one subscription
+ * ending and another starting is expansion, not churn.
  */
 export function revenueFlowSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
   const measure = m.def.measure;
@@ -731,18 +734,31 @@ export function revenueFlowSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range
   const mrr = `coalesce(${compileExpr(measure.mrr, d, b, m)}, 0)`;
   const started = compileExpr(measure.started, d, b, m);
   const ended = compileExpr(measure.ended, d, b, m);
-  const active = `${started} < periods.b0 AND (${ended} IS NULL OR ${ended} >= periods.b0)`;
-  const g = grouping(plan, sc.dims, plan.grain ? 'periods.period' : null);
+  const activeAt = (at: string) => `${started} < ${at} AND (${ended} IS NULL OR ${ended} >= ${at})`;
+  const keys = [...plan.groupBy.map((_, i) => `d${i}`), ...(plan.grain ? ['period'] : [])];
+  const inner = grouping(plan, sc.dims, plan.grain ? 'periods.period' : null);
+  const sum = (cond: string, v: string) => `sum(CASE WHEN ${cond} THEN ${v} ELSE 0 END)`;
   const sql = `SELECT ${[
-    ...g.select,
-    `${d.countIf(active)} AS n`,
-    `${d.sumIf(mrr, active)} AS start_mrr`,
-    `${d.sumIf(mrr, `${active} AND ${ended} < periods.b1`)} AS lost_mrr`,
-    `${d.sumIf(mrr, `${started} >= periods.b0 AND ${started} < periods.b1`)} AS new_mrr`,
+    ...keys,
+    `${d.countIf('m0 > 0')} AS n`,
+    'sum(m0) AS start_mrr',
+    `${sum('m0 > 0 AND m1 = 0', 'm0')} AS churned_mrr`,
+    `${sum('m0 > 0 AND m1 > 0 AND m1 < m0', 'm0 - m1')} AS contraction_mrr`,
+    `${sum('m0 > 0 AND m1 > m0', 'm1 - m0')} AS expansion_mrr`,
+    `${sum('m0 = 0 AND m1 > 0', 'm1')} AS new_mrr`,
   ].join(', ')}
-    FROM ${sc.from} CROSS JOIN (${periodsSql(plan, d, bound(range.from), bound(range.to), tz)}) periods
-    WHERE ${sc.where}
-    ${g.clause}`;
+    FROM (
+      SELECT ${[
+        ...inner.select,
+        's.customer_id',
+        `coalesce(${d.sumIf(mrr, activeAt('periods.b0'))}, 0) AS m0`,
+        `coalesce(${d.sumIf(mrr, activeAt('periods.b1'))}, 0) AS m1`,
+      ].join(', ')}
+      FROM ${sc.from} CROSS JOIN (${periodsSql(plan, d, bound(range.from), bound(range.to), tz)}) periods
+      WHERE ${sc.where}
+      GROUP BY ${[...inner.names, 's.customer_id'].join(', ')}
+    ) x
+    ${keys.length > 0 ? `GROUP BY ${keys.join(', ')}` : ''}`;
   return { sql, params: b.values };
 }
 

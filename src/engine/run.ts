@@ -353,16 +353,18 @@ function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number, d
     }
     case 'revenueFlow': {
       const start = num(a?.start_mrr);
-      const lost = num(a?.lost_mrr);
-      return {
-        value: start > 0 ? round((100 * lost) / start) : null,
-        n,
-        ci: null,
-        small,
+      const flow = {
         startMrr: round(start),
-        lostMrr: round(lost),
+        churnedMrr: round(num(a?.churned_mrr)),
+        contractionMrr: round(num(a?.contraction_mrr)),
+        expansionMrr: round(num(a?.expansion_mrr)),
         newMrr: round(num(a?.new_mrr)),
       };
+      const lost = flow.churnedMrr + flow.contractionMrr;
+      const rate = (x: number) => (start > 0 ? round((100 * x) / start) : null);
+      const gross = rate(lost);
+      const net = rate(lost - flow.expansionMrr);
+      return { value: m.params.variant === 'net' ? net : gross, n, ci: null, small, gross, net, ...flow };
     }
     case 'funnel':
     case 'eventFunnel': {

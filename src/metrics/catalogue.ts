@@ -1121,20 +1121,29 @@ const more: MetricDefinition[] = [
   },
   {
     id: 'revenue_churn_rate',
-    name: { it: 'Abbandono dei ricavi ricorrenti (lordo)', en: 'Gross revenue churn' },
+    name: { it: 'Abbandono dei ricavi ricorrenti', en: 'Revenue churn' },
     description: {
-      it: 'Ricavi ricorrenti mensili (MRR) degli abbonamenti attivi all’inizio del periodo e terminati durante il periodo ÷ MRR attivo all’inizio. Riporta anche l’MRR nuovo del periodo.',
-      en: 'Monthly recurring revenue (MRR) of subscriptions active at the start of the period that ended during it ÷ MRR active at the start. Also reports the new MRR of the period.',
+      it: 'Ricavi ricorrenti mensili (MRR) persi nel periodo ÷ MRR all’inizio, cliente per cliente: lordo = clienti persi + riduzioni; netto = lordo − espansioni (può essere negativo). Un passaggio a un piano superiore registrato come un abbonamento che finisce e uno che inizia è un’espansione. Riporta anche l’MRR nuovo.',
+      en: 'Monthly recurring revenue (MRR) lost in the period ÷ MRR at its start, customer by customer: gross = customers lost + contraction; net = gross − expansion (may be negative). An upgrade recorded as one subscription ending and another starting is expansion. Also reports new MRR.',
     },
-    formula: 'revenue churn = 100 × MRR ended ÷ MRR at the start',
+    formula:
+      'gross = 100 × (churned + contraction) ÷ start MRR; net = 100 × (churned + contraction − expansion) ÷ start MRR',
     unit: 'percent',
     direction: 'lower_is_better',
     source: 'subscription',
     time: col('started_at'),
-    where: TRUE,
+    where: notNull(col('customer_id')),
     measure: { type: 'revenueFlow', mrr: col('mrr'), started: col('started_at'), ended: col('ended_at') },
-    fields: ['mrr', 'startedAt', 'endedAt'],
-    params: [],
+    fields: ['mrr', 'startedAt', 'endedAt', 'customerId'],
+    params: [
+      {
+        name: 'variant',
+        type: 'enum',
+        default: 'gross',
+        values: ['gross', 'net'],
+        doc: { it: 'Lordo, o al netto delle espansioni', en: 'Gross, or net of expansion' },
+      },
+    ],
     seeds: ['001'],
   },
 ];
