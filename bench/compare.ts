@@ -34,6 +34,8 @@ interface EngineRun {
   times: number[];
   answers: Answers;
   peakMemoryMb: number;
+  /** Hand-written sides: milliseconds per statement in the last run. */
+  statementMs?: Record<string, number>;
 }
 
 const answerKey = (by: string, metric: string, month: string, channel: unknown) =>
@@ -79,13 +81,31 @@ async function polsoPhase(dataDir: string, runs: number): Promise<EngineRun> {
   return { ...result, peakMemoryMb: peakRssMb() };
 }
 
-function handAnswers(statement: HandStatement, rows: Record<string, unknown>[], into: Answers) {
-  for (const r of rows)
-    into[answerKey(statement.by, statement.metric, String(r.m), r.ch)] = {
-      v: num(r.v),
-      n: Number(r.n),
-      ...('med' in r ? { med: num(r.med), p90: num(r.p90) } : {}),
-    };
+/**
+ * Runs the hand-written statements `runs` times through `query`; keeps the answers and the time of
+ * each statement of the last run.
+ */
+async function runHand(
+  statements: HandStatement[],
+  runs: number,
+  query: (sql: string) => Promise<Record<string, unknown>[]>,
+) {
+  const statementMs: Record<string, number> = {};
+  const result = await timed(runs, async () => {
+    const answers: Answers = {};
+    for (const s of statements) {
+      const t = performance.now();
+      for (const r of await query(s.sql))
+        answers[answerKey(s.by, s.metric, String(r.m), r.ch)] = {
+          v: num(r.v),
+          n: Number(r.n),
+          ...('med' in r ? { med: num(r.med), p90: num(r.p90) } : {}),
+        };
+      statementMs[`${s.metric}/${s.by}`] = Math.round(performance.now() - t);
+    }
+    return answers;
+  });
+  return { ...result, statementMs };
 }
 
 /** The hand-written questions on Polso's DuckDB file, opened directly. */
@@ -95,11 +115,9 @@ async function duckdbPhase(file: string, runs: number): Promise<EngineRun> {
   // As in Polso's store: instants are handled in UTC, local time only through explicit conversion.
   await conn.run(`SET TimeZone = 'UTC'`);
   const statements = handStatements(duckdbHand, CHANNEL_METRICS);
-  const result = await timed(runs, async () => {
-    const answers: Answers = {};
-    for (const s of statements) handAnswers(s, (await conn.runAndReadAll(s.sql)).getRowObjectsJS(), answers);
-    return answers;
-  });
+  const result = await runHand(statements, runs, async (sql) =>
+    (await conn.runAndReadAll(sql)).getRowObjectsJS(),
+  );
   conn.closeSync();
   instance.closeSync();
   return { ...result, peakMemoryMb: peakRssMb() };
@@ -158,6 +176,13 @@ const stats = (times: number[]) => {
   const sorted = [...times].sort((x, y) => x - y);
   return { p50: Math.round(percentile(sorted, 50)), p95: Math.round(percentile(sorted, 95)) };
 };
+/** The five slowest statements of a run. */
+const slowest = (ms: Record<string, number> = {}) =>
+  Object.fromEntries(
+    Object.entries(ms)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5),
+  );
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 const runs = Number(arg('runs', '5'));
@@ -198,11 +223,7 @@ if (phase) {
         peak = Math.max(peak, server.memoryMb());
       }, 200);
       try {
-        const result = await timed(runs, async () => {
-          const answers: Answers = {};
-          for (const s of statements) handAnswers(s, (await server.client.query(s.sql)).rows, answers);
-          return answers;
-        });
+        const result = await runHand(statements, runs, async (sql) => (await server.client.query(sql)).rows);
         postgres = { ...result, peakMemoryMb: peak, loadSeconds: pgLoadSeconds, rows };
       } finally {
         clearInterval(sampler);
@@ -251,6 +272,7 @@ if (phase) {
           loadSeconds: round2(postgres.loadSeconds),
           settings: PG_SETTINGS,
         },
+        slowestStatementsMs: { duckdb: slowest(duckdb.statementMs), postgres: slowest(postgres.statementMs) },
         ratios: {
           polsoOverDuckdb: round2(p50.polso / p50.duckdb),
           postgresOverPolso: round2(p50.postgres / p50.polso),
