@@ -143,7 +143,10 @@ function inChild(phase: string, target: string, runs: number, dir: string): Engi
     { stdio: 'inherit' },
   );
   if (child.status !== 0) throw new Error(`${phase} phase failed (${child.status ?? child.signal})`);
-  return JSON.parse(readFileSync(out, 'utf8')) as EngineRun;
+  const result = JSON.parse(readFileSync(out, 'utf8')) as EngineRun;
+  // Progress on stderr, so that a later failure does not lose what was measured.
+  console.error(JSON.stringify({ phase, latencyMs: stats(result.times), peakRssMb: result.peakMemoryMb }));
+  return result;
 }
 
 /** Compares two engines' answers; returns one line per disagreement. */
@@ -217,6 +220,7 @@ if (phase) {
         demo.files.filter((f) => f.rows > 0),
       );
       const pgLoadSeconds = (performance.now() - t) / 1000;
+      console.error(JSON.stringify({ phase: 'postgres-load', seconds: round2(pgLoadSeconds), rows }));
       const statements = handStatements(postgresHand, CHANNEL_METRICS);
       let peak = server.memoryMb();
       const sampler = setInterval(() => {

@@ -6,7 +6,16 @@
  * `postgres` system user.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { DemoFiles } from '../src/demo/generate.ts';
@@ -120,7 +129,7 @@ export async function loadDemo(
   for (const f of files) {
     const spec = KINDS[f.kind];
     const byName = new Map(fieldsOf(spec).map((field) => [field.name, field]));
-    const header = readFileSync(f.path, 'utf8').slice(0, 4096).split('\n')[0]!.split(',');
+    const header = firstLine(f.path).split(',');
     const columns = header.map((name) => {
       if (name === 'type') return '"type" text';
       const field = byName.get(name);
@@ -157,6 +166,20 @@ function serverPssMb(postmaster: number): number {
     }
   }
   return Math.round(kb / 1024);
+}
+
+/** The header line of a CSV file (read alone: the files can be larger than a string can hold). */
+function firstLine(path: string): string {
+  const buffer = Buffer.alloc(4096);
+  const fd = openSync(path, 'r');
+  try {
+    return buffer
+      .subarray(0, readSync(fd, buffer, 0, buffer.length, 0))
+      .toString('utf8')
+      .split('\n')[0]!;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function uid(user: string): number {
