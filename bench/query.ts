@@ -6,43 +6,22 @@
  *   npx tsx bench/query.ts --records 1000000 --runs 5 [--per-metric yes]
  */
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { generateDemo } from '../src/demo/generate.ts';
 import { planQuery } from '../src/engine/plan.ts';
 import { runQuery } from '../src/engine/run.ts';
-import { METRICS } from '../src/metrics/catalogue.ts';
-import { DIMENSIONS } from '../src/metrics/dimensions.ts';
-import { createProjectWithKeys, importFile } from '../src/service/operations.ts';
-import { DuckDbStore } from '../src/store/duckdb/store.ts';
-import { fixedClock } from '../src/util/clock.ts';
 import { tempDir } from '../test/helpers.ts';
+import { loadDemoStore, NOW, OVERVIEW_METRICS, OVERVIEW_QUERIES } from './demo-store.ts';
 import { arg, peakRssMb, percentile } from './util.ts';
 
 const records = Number(arg('records', '1000000'));
 const runs = Number(arg('runs', '5'));
 const dir = tempDir('polso-bench-query-');
-const now = new Date('2026-11-01T00:00:00Z');
 try {
-  const demo = await generateDemo({ size: records, seed: 1, outDir: join(dir, 'csv') });
-  const store = new DuckDbStore({ dataDir: join(dir, 'db'), clock: fixedClock(now.toISOString()) });
-  await store.ready;
-  const { projectId } = await createProjectWithKeys(store, { name: 'Bench' });
-  let t = performance.now();
-  for (const f of demo.files)
-    if (f.rows > 0) await importFile(store, { projectId, path: f.path, type: f.kind });
-  const loadSeconds = (performance.now() - t) / 1000;
+  const { demo, store, projectId, loadSeconds } = await loadDemoStore(dir, records);
   const project = (await store.getProject(projectId))!;
-  const metrics = [...METRICS.keys()];
-  const channel = DIMENSIONS.get('channel')!;
-  const byChannel = metrics.filter((m) => channel.sources[METRICS.get(m)!.source]);
-  const queries = [
-    { metrics, grain: 'month', from: '2025-11-01', to: '2026-11-01' },
-    { metrics: byChannel, groupBy: ['channel'], grain: 'month', from: '2025-11-01', to: '2026-11-01' },
-  ];
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
-    t = performance.now();
-    for (const q of queries) await runQuery(store, planQuery(q, project, now));
+    const t = performance.now();
+    for (const q of OVERVIEW_QUERIES) await runQuery(store, planQuery(q, project, NOW));
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
@@ -65,8 +44,8 @@ try {
     JSON.stringify({
       benchmark: 'overview-queries',
       records: demo.total,
-      metrics: metrics.length,
-      queries: queries.length,
+      metrics: OVERVIEW_METRICS.length,
+      queries: OVERVIEW_QUERIES.length,
       loadSeconds: Math.round(loadSeconds * 10) / 10,
       runs,
       latencyMs: { p50: Math.round(percentile(times, 50)), p95: Math.round(percentile(times, 95)) },
