@@ -28,13 +28,13 @@ try {
   // Where the time goes: each metric alone (total and, where it applies, by channel), best of the runs.
   const perMetric: Record<string, number> = {};
   if (arg('per-metric', 'no') === 'yes')
-    for (const metric of metrics) {
+    for (const metric of OVERVIEW_METRICS) {
       let best = Number.POSITIVE_INFINITY;
       for (let i = 0; i < runs; i++) {
-        t = performance.now();
-        for (const q of queries)
+        const t = performance.now();
+        for (const q of OVERVIEW_QUERIES)
           if (q.metrics.includes(metric))
-            await runQuery(store, planQuery({ ...q, metrics: [metric] }, project, now));
+            await runQuery(store, planQuery({ ...q, metrics: [metric] }, project, NOW));
         best = Math.min(best, performance.now() - t);
       }
       perMetric[metric] = Math.round(best);

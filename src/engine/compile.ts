@@ -222,7 +222,7 @@ export function aggregateSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
     // The value is computed once per record in an inner query, then aggregated with its parts.
     const parts = Object.entries(measure.type === 'mean' ? (measure.parts ?? {}) : {});
     const usesValue = (x: Expr) => JSON.stringify(x).includes('"kind":"value"');
-    const inner = parts.flatMap(([name, part], i) => (usesValue(part) ? [] : [`${e(part)} AS p${i}`]));
+    const inner = parts.flatMap(([, part], i) => (usesValue(part) ? [] : [`${e(part)} AS p${i}`]));
     const sql = `SELECT ${[
       ...g.names,
       'count(v) AS n',
