@@ -21,6 +21,9 @@ import {
   queryProject,
 } from '../service/operations.ts';
 import { DuckDbStore } from '../store/duckdb/store.ts';
+import { consoleSms, type Delivery, smtpSender, webhookSms } from '../surveys/delivery.ts';
+import { SurveyScheduler } from '../surveys/scheduler.ts';
+import { SurveyService } from '../surveys/service.ts';
 import { systemClock } from '../util/clock.ts';
 import { adminCall, newAdminToken, publishServer, unpublishServer, withData } from './runtime.ts';
 
@@ -37,12 +40,41 @@ function print(json: boolean, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 }
 
+/**
+ * Survey delivery from the environment: `POLSO_SMTP_URL` (e.g. smtp://user:pass@mail.example.it:587)
+ * with `POLSO_MAIL_FROM`; `POLSO_SMS_WEBHOOK` (a URL) or `POLSO_SMS=console`.
+ */
+function surveyDelivery(): Delivery {
+  const from = env.POLSO_MAIL_FROM ?? 'Polso <polso@localhost>';
+  return {
+    ...(env.POLSO_SMTP_URL ? { email: smtpSender({ url: env.POLSO_SMTP_URL }, from) } : {}),
+    ...(env.POLSO_SMS_WEBHOOK
+      ? { sms: webhookSms(env.POLSO_SMS_WEBHOOK) }
+      : env.POLSO_SMS === 'console'
+        ? { sms: consoleSms() }
+        : {}),
+    messageDomain: /@([^>\s]+)/.exec(from)?.[1] ?? 'polso.localhost',
+  };
+}
+
 async function serve(opts: { data: string; port?: number; host: string; quiet?: boolean }): Promise<number> {
   const dataDir = resolve(opts.data);
   const store = new DuckDbStore({ dataDir, clock: systemClock, memoryLimit: env.POLSO_MEMORY_LIMIT });
   await store.ready;
   const adminToken = newAdminToken();
+  const port = opts.port ?? Number(env.PORT ?? 8787);
+  let bound = port;
+  const publicUrl = () => (env.POLSO_PUBLIC_URL ?? `http://${opts.host}:${bound}`).replace(/\/$/, '');
+  const surveys = new SurveyService({
+    store,
+    clock: systemClock,
+    baseUrl: publicUrl,
+    delivery: surveyDelivery(),
+    log: (message, error) => process.stderr.write(`${message}: ${(error as Error).message}\n`),
+  });
+  const scheduler = new SurveyScheduler({ store, clock: systemClock, service: surveys });
   const app = createApp({
+    surveys,
     store,
     clock: systemClock,
     logger: env.POLSO_LOG === 'debug' ? { level: 'info' } : { level: 'warn' },
@@ -54,19 +86,25 @@ async function serve(opts: { data: string; port?: number; host: string; quiet?: 
   });
   const stop = async () => {
     unpublishServer(dataDir);
+    await scheduler.stop();
+    await surveys.settled();
     await app.close();
     await store.close();
     process.exit(0);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  await app.listen({ port: opts.port ?? Number(env.PORT ?? 8787), host: opts.host });
+  await app.listen({ port, host: opts.host });
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  publishServer(dataDir, { pid: process.pid, port, host: opts.host, adminToken });
+  bound = typeof address === 'object' && address ? address.port : 0;
+  publishServer(dataDir, { pid: process.pid, port: bound, host: opts.host, adminToken });
+  // Survey triggers, reminders and the outbox, every 30 s (POLSO_SURVEY_TICK_MS).
+  scheduler.start(Number(env.POLSO_SURVEY_TICK_MS ?? 30_000), (error) =>
+    process.stderr.write(`survey scheduler: ${(error as Error).message}\n`),
+  );
   if (!opts.quiet)
-    process.stdout.write(`Polso is listening on http://${opts.host}:${port} (data: ${dataDir})\n`);
-  return port;
+    process.stdout.write(`Polso is listening on http://${opts.host}:${bound} (data: ${dataDir})\n`);
+  return bound;
 }
 
 async function createProject(

@@ -16,6 +16,8 @@ export interface Dialect {
   param(name: string): string;
   /** Start of the local `grain` bucket of instant `ts` in time zone `tz` (a parameter), as text 'YYYY-MM-DD HH:MM:SS'. Weeks start on Monday. */
   bucket(ts: string, grain: Grain, tz: string): string;
+  /** The local hour (0–23) or ISO weekday (1 = Monday … 7) of instant `ts` in time zone `tz`, as an integer. */
+  localPart(ts: string, part: 'hour' | 'isodow', tz: string): string;
   /** The instant of local date-time `local` (text) in time zone `tz`. */
   localToInstant(local: string, tz: string): string;
   /** An instant given as ISO text with offset. */

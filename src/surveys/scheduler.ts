@@ -100,20 +100,21 @@ export class SurveyScheduler {
   /** Schedules a job for every record that fires a trigger and has none yet. */
   private async scan(project: Project, surveys: readonly StoredSurvey[]): Promise<number> {
     const now = this.options.clock.now();
-    const from = new Date(now.getTime() - (this.options.lookbackDays ?? 7) * 24 * HOUR).toISOString();
+    const lookback = (this.options.lookbackDays ?? 7) * 24 * HOUR;
     let added = 0;
     for (const survey of surveys)
       for (const [i, t] of survey.definition.triggers.entries()) {
         const prefix = `t:${survey.id}:${i}:`;
-        const hits = await this.options.store.surveys.triggerHits(
-          project.id,
-          t.record,
-          t.at,
-          t.where,
-          prefix,
+        // Triggers whose invitation was due within the look-back window (or is due later).
+        const from = new Date(now.getTime() - t.delayMinutes * 60_000 - lookback).toISOString();
+        const hits = await this.options.store.surveys.triggerHits(project.id, {
+          kind: t.record,
+          at: t.at,
+          where: t.where,
+          jobPrefix: prefix,
           from,
-          now.toISOString(),
-        );
+          to: now.toISOString(),
+        });
         const jobs: Job[] = hits.map((h) => ({
           projectId: project.id,
           id: prefix + h.recordId,

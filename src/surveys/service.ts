@@ -72,7 +72,8 @@ export function invitationRecord(invite: Invite, def: SurveyDefinition): Record<
   const rec: Record<string, unknown> = {
     type: 'survey_invitation',
     id: invite.id,
-    timestamp: invite.createdAt,
+    // The triggering event's time, so the delay to sending can be measured (`send_delay`).
+    timestamp: invite.triggeredAt ?? invite.createdAt,
     ...person(invite),
     surveyId: invite.surveyId,
     via: invite.via,
@@ -85,15 +86,16 @@ export function invitationRecord(invite: Invite, def: SurveyDefinition): Record<
   return rec;
 }
 
-/** The `survey_response` record of one answer. */
+/** The `survey_response` record of one answer; without an answer, the question counts as skipped. */
 export function responseRecord(
   invite: Invite,
   def: SurveyDefinition,
   q: Question,
-  answer: Answer,
+  answer: Answer | undefined,
   at: string,
 ) {
   const scale = scaleOf(q);
+  const given = answer !== undefined;
   return {
     type: 'survey_response',
     id: `${invite.id}:${q.id}`,
@@ -102,9 +104,10 @@ export function responseRecord(
     surveyId: invite.surveyId,
     questionId: q.id,
     metric: metricOf(q),
-    ...(scale ? { score: answer as number, scaleMin: scale.min, scaleMax: scale.max } : {}),
+    ...(scale ? { scaleMin: scale.min, scaleMax: scale.max } : {}),
+    ...(scale && given ? { score: answer as number } : {}),
     ...(q.type === 'ces' ? { direction: q.direction } : {}),
-    ...(scale ? {} : { value: Array.isArray(answer) ? answer.join('\n') : String(answer) }),
+    ...(!scale && given ? { value: Array.isArray(answer) ? answer.join('\n') : String(answer) } : {}),
     language: invite.language,
     ...(def.touchpoint ? { touchpoint: def.touchpoint } : {}),
     responseId: invite.id,
@@ -180,6 +183,8 @@ export function formAnswers(
 /** The survey operations. */
 export class SurveyService {
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Per-invitation queues: answers to one invitation are applied one after the other. */
+  private readonly queues = new Map<string, Promise<unknown>>();
   constructor(readonly options: SurveyServiceOptions) {}
 
   private get store() {
@@ -335,8 +340,12 @@ export class SurveyService {
       return { invite: existing ?? invite, url: null };
     }
     await this.publish(project, [invitationRecord(invite, def)]);
-    if (message) this.background(this.flushOutbox(project));
     return { invite, url: this.linkUrl(token) };
+  }
+
+  /** Sends the outbox of a project in the background (after an invitation made through the API). */
+  sendSoon(project: Project): void {
+    this.background(this.flushOutbox(project));
   }
 
   /** The hosted page's URL for a token. */
@@ -393,51 +402,48 @@ export class SurveyService {
    * after; a failure puts it back (up to 5 attempts). The Message-ID never changes between attempts.
    */
   async flushOutbox(project: Project): Promise<{ sent: number; failed: number }> {
-    const { delivery } = this.options;
     let sent = 0;
     let failed = 0;
-    for (;;) {
-      const batch = await this.store.surveys.claimOutbox(project.id, 20);
-      if (batch.length === 0) return { sent, failed };
-      for (const m of batch) {
-        try {
-          if (m.channel === 'email') {
-            if (!delivery.email) throw new Error('no email sender configured');
-            await delivery.email.send({
-              to: m.recipient,
-              subject: m.payload.subject ?? '',
-              text: m.payload.text,
-              ...(m.payload.html ? { html: m.payload.html } : {}),
-              messageId: m.messageId,
-              ...(m.payload.unsubscribeUrl ? { unsubscribeUrl: m.payload.unsubscribeUrl } : {}),
-            });
-          } else {
-            if (!delivery.sms) throw new Error('no SMS provider configured');
-            await delivery.sms.send(m.recipient, m.payload.text, m.messageId);
-          }
-        } catch (error) {
-          failed++;
-          await this.store.surveys.markFailed(
-            project.id,
-            m.id,
-            (error as Error).message,
-            delivery[m.channel] !== undefined,
-          );
-          continue;
-        }
-        const at = this.now();
-        await this.store.surveys.markSent(project.id, m.id, at);
-        sent++;
-        if (m.id !== m.inviteId) continue; // a reminder: the funnel keeps the first send
-        const invite = await this.store.surveys.getInvite(project.id, m.inviteId);
-        if (!invite) continue;
-        // Accepted by the server (SMTP) or the provider: the closest to "delivered" Polso can see.
-        const patch = { sentAt: at, deliveredAt: at };
-        await this.store.surveys.updateInvite(project.id, invite.id, patch);
-        const survey = await this.get(project, invite.surveyId, invite.version);
-        await this.publish(project, [invitationRecord({ ...invite, ...patch }, survey.definition)]);
+    // One claim per pass: a message that fails waits for the next pass instead of being retried at once.
+    for (const m of await this.store.surveys.claimOutbox(project.id, 500)) {
+      try {
+        await this.deliver(m);
+      } catch (error) {
+        failed++;
+        const retry = this.options.delivery[m.channel] !== undefined;
+        await this.store.surveys.markFailed(project.id, m.id, (error as Error).message, retry);
+        continue;
       }
+      const at = this.now();
+      await this.store.surveys.markSent(project.id, m.id, at);
+      sent++;
+      if (m.id !== m.inviteId) continue; // a reminder: the funnel keeps the first send
+      const invite = await this.store.surveys.getInvite(project.id, m.inviteId);
+      if (!invite) continue;
+      // Accepted by the server (SMTP) or the provider: the closest to "delivered" Polso can see.
+      const patch = { sentAt: at, deliveredAt: at };
+      await this.store.surveys.updateInvite(project.id, invite.id, patch);
+      const survey = await this.get(project, invite.surveyId, invite.version);
+      await this.publish(project, [invitationRecord({ ...invite, ...patch }, survey.definition)]);
     }
+    return { sent, failed };
+  }
+
+  private async deliver(m: OutboxMessage): Promise<void> {
+    const { email, sms } = this.options.delivery;
+    if (m.channel === 'sms') {
+      if (!sms) throw new Error('no SMS provider configured');
+      return sms.send(m.recipient, m.payload.text, m.messageId);
+    }
+    if (!email) throw new Error('no email sender configured');
+    await email.send({
+      to: m.recipient,
+      subject: m.payload.subject ?? '',
+      text: m.payload.text,
+      ...(m.payload.html ? { html: m.payload.html } : {}),
+      messageId: m.messageId,
+      ...(m.payload.unsubscribeUrl ? { unsubscribeUrl: m.payload.unsubscribeUrl } : {}),
+    });
   }
 
   // ---- answering --------------------------------------------------------------------------------
@@ -465,7 +471,29 @@ export class SurveyService {
    * answer is one `survey_response` record with a stable id, so answering again replaces it — a second
    * submission updates, never counts twice. Answers to follow-ups that no longer apply are dropped.
    */
-  async answer(
+  answer(
+    project: Project,
+    invite: Invite,
+    survey: StoredSurvey,
+    input: unknown,
+    complete: boolean,
+  ): Promise<{ completed: boolean }> {
+    // Saves of one page can overlap (an answer and the submit): each applies to the state the
+    // previous one left, read again inside the queue.
+    const key = `${project.id}\u0000${invite.id}`;
+    const run = (this.queues.get(key) ?? Promise.resolve()).then(async () => {
+      const current = (await this.store.surveys.getInvite(project.id, invite.id)) ?? invite;
+      return this.applyAnswers(project, current, survey, input, complete);
+    });
+    const tail = run.catch(() => undefined);
+    this.queues.set(key, tail);
+    void tail.then(() => {
+      if (this.queues.get(key) === tail) this.queues.delete(key);
+    });
+    return run;
+  }
+
+  private async applyAnswers(
     project: Project,
     invite: Invite,
     survey: StoredSurvey,

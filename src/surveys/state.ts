@@ -78,6 +78,17 @@ export interface OutboxMessage {
   attempts: number;
 }
 
+/** What a trigger looks for: records of `kind` whose field `at` lies in [from, to], matching `where`. */
+export interface TriggerScan {
+  kind: RecordKind;
+  at: string;
+  where: Readonly<Record<string, readonly (string | number | boolean)[]>>;
+  /** Jobs of this trigger have ids `jobPrefix + record id`. */
+  jobPrefix: string;
+  from: string;
+  to: string;
+}
+
 /** A record that fires a trigger: its id, customer and trigger time. */
 export interface TriggerHit {
   recordId: string;
@@ -132,16 +143,8 @@ export interface SurveyState {
     outcome: string,
     dueAt?: string,
   ): Promise<void>;
-  /** Records of `kind` matching a trigger whose time lies in [from, to] and that have no job yet. */
-  triggerHits(
-    projectId: string,
-    kind: RecordKind,
-    at: string,
-    where: Readonly<Record<string, readonly (string | number | boolean)[]>>,
-    jobPrefix: string,
-    from: string,
-    to: string,
-  ): Promise<TriggerHit[]>;
+  /** Records matching a trigger whose time lies in [from, to] and that have no job yet. */
+  triggerHits(projectId: string, scan: TriggerScan): Promise<TriggerHit[]>;
   /** Whether the customer has an event with this name and/or feature (journey eligibility). */
   hasEvent(
     projectId: string,

@@ -46,7 +46,15 @@ function say(text: string): void {
   if (status) status.textContent = text;
 }
 
-async function save(complete: boolean): Promise<boolean> {
+/** Saves go one after the other, so the server sees the answers in the order they were given. */
+let saving: Promise<boolean> = Promise.resolve(true);
+
+function save(complete: boolean): Promise<boolean> {
+  saving = saving.then(() => send(complete));
+  return saving;
+}
+
+async function send(complete: boolean): Promise<boolean> {
   if (!form) return false;
   try {
     const res = await fetch(`${form.action}/answers`, {

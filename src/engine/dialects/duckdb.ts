@@ -10,6 +10,7 @@ export const duckdbDialect: Dialect = {
   ident: (name) => `"${name.replaceAll('"', '""')}"`,
   param: (name) => `$${name}`,
   bucket: (ts, grain, tz) => `strftime(date_trunc('${grain}', timezone(${tz}, ${ts})), '%Y-%m-%d %H:%M:%S')`,
+  localPart: (ts, part, tz) => `CAST(date_part('${part}', timezone(${tz}, ${ts})) AS INTEGER)`,
   localToInstant: (local, tz) => `timezone(${tz}, CAST(${local} AS TIMESTAMP))`,
   instant: (text) => `CAST(${text} AS TIMESTAMPTZ)`,
   countDistinct: (expr) => `count(DISTINCT ${expr})`,

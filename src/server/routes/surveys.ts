@@ -114,6 +114,7 @@ export function surveyRoutes(app: FastifyInstance, ctx: AppContext): void {
     const survey = await service.get(project, req.params.id);
     const request = service.parseInviteRequest(objectBody(req.body));
     const { invite, url } = await service.createInvitation(project, survey, request);
+    if (request.via !== 'link') service.sendSoon(project);
     return reply.code(201).send({ id: invite.id, url });
   });
 

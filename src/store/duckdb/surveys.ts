@@ -4,7 +4,7 @@
  * store's single writer, so they are ordered with ingestion and committed before they resolve.
  */
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { fieldsOf, KINDS, type RecordKind } from '../../model/kinds.ts';
+import { fieldsOf, KINDS } from '../../model/kinds.ts';
 import type { SurveyDefinition } from '../../surveys/definition.ts';
 import type {
   Dropoff,
@@ -15,6 +15,7 @@ import type {
   StoredSurvey,
   SurveyState,
   TriggerHit,
+  TriggerScan,
   Webhook,
 } from '../../surveys/state.ts';
 import { ident } from './schema.ts';
@@ -290,15 +291,8 @@ export class DuckDbSurveyState implements SurveyState {
     );
   }
 
-  async triggerHits(
-    projectId: string,
-    kind: RecordKind,
-    at: string,
-    where: Readonly<Record<string, readonly (string | number | boolean)[]>>,
-    jobPrefix: string,
-    from: string,
-    to: string,
-  ): Promise<TriggerHit[]> {
+  async triggerHits(projectId: string, scan: TriggerScan): Promise<TriggerHit[]> {
+    const { kind, at, where, jobPrefix, from, to } = scan;
     const fields = fieldsOf(KINDS[kind]);
     // Column names come from the record model (the definition was checked against it); values are bound.
     const column = (name: string) => {
