@@ -1,12 +1,13 @@
 /**
  * @module cli/main
- * The `polso` command: serve, project create, import, demo, query, quickstart. This is the composition root:
+ * The `polso` command: serve, project create, import, demo, query, survey, quickstart. This is the composition root:
  * the only place that reads `process.env`.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { generateDemo } from '../demo/generate.ts';
 import { toCsv } from '../engine/export.ts';
 import { planQuery } from '../engine/plan.ts';
@@ -16,6 +17,7 @@ import { createApp } from '../server/app.ts';
 import {
   type CreatedProject,
   createProjectWithKeys,
+  defineSurvey,
   type ImportSummary,
   importFile,
   queryProject,
@@ -356,6 +358,61 @@ program
       process.stdout.write(
         `${table(metrics, [...(opts.by ?? []), ...(opts.grain ? ['period'] : [])], result)}\n`,
       );
+  });
+
+/** Reads a survey definition from a JSON or YAML file (YAML is a superset of JSON). */
+function readDefinition(file: string): unknown {
+  if (!existsSync(file)) throw new PolsoError('POLSO_FILE_NOT_FOUND', `No file ${file}`);
+  try {
+    return parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new PolsoError('SURVEY_INVALID_DEFINITION', `${file}: ${(error as Error).message}`);
+  }
+}
+
+async function saveSurvey(
+  opts: { data: string; project: string; json?: boolean },
+  input: Record<string, unknown>,
+) {
+  const body = { projectId: opts.project, ...input };
+  const saved = await withData(
+    resolve(opts.data),
+    (store) =>
+      defineSurvey(
+        new SurveyService({
+          store,
+          clock: systemClock,
+          baseUrl: () => '',
+          delivery: { messageDomain: 'polso.localhost' },
+        }),
+        body,
+      ),
+    (server) => adminCall(server, 'surveys', body) as Promise<{ id: string; version: number }>,
+  );
+  print(!!opts.json, saved, `Survey ${saved.id} version ${saved.version}`);
+}
+
+const survey = program.command('survey').description('Survey definitions (JSON or YAML files)');
+survey
+  .command('create <file>')
+  .description('Create a survey from a definition file; every problem is reported with its path')
+  .requiredOption('--project <id>', 'project id')
+  .option('--id <id>', 'survey id (default: the file\'s "id", else a new one)')
+  .option('--data <dir>', 'data directory', defaultData)
+  .option('--json', 'print JSON')
+  .action(async (file: string, opts) => {
+    await saveSurvey(opts, { definition: readDefinition(file), ...(opts.id ? { id: opts.id } : {}) });
+  });
+survey
+  .command('update <id> <file>')
+  .description('Store a new version of a survey (answers already given keep their version)')
+  .requiredOption('--project <id>', 'project id')
+  .option('--data <dir>', 'data directory', defaultData)
+  .option('--json', 'print JSON')
+  .action(async (id: string, file: string, opts) => {
+    const definition = readDefinition(file) as Record<string, unknown> | null;
+    if (definition && typeof definition === 'object') delete definition.id;
+    await saveSurvey(opts, { id, definition, update: true });
   });
 
 /** A plain-text table: dimension columns, then each metric as "value (n) [low, high]". */

@@ -291,7 +291,8 @@ export class SurveyService {
   /**
    * Creates an invitation (id given: at most once — a repeated id changes nothing and returns no
    * url). Email and SMS invitations are queued in the outbox with their message, in the same
-   * transaction; a link invitation counts as sent and delivered when it is handed out.
+   * transaction, and counted as sent once they are; a link invitation counts as sent and delivered
+   * when it is handed out.
    */
   async createInvitation(
     project: Project,
@@ -339,7 +340,8 @@ export class SurveyService {
       const existing = await this.store.surveys.getInvite(project.id, id);
       return { invite: existing ?? invite, url: null };
     }
-    await this.publish(project, [invitationRecord(invite, def)]);
+    // An email or SMS invitation enters the funnel when it is sent (the outbox publishes it then).
+    if (!message) await this.publish(project, [invitationRecord(invite, def)]);
     return { invite, url: this.linkUrl(token) };
   }
 
