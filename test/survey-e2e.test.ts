@@ -214,6 +214,21 @@ describe('surveys in a real browser', () => {
       (window as unknown as { polso: { track(n: string): void } }).polso.track('Checkout Completed'),
     );
     await page.getByText('How likely are you to recommend us?').waitFor();
+    // The widget itself (inside its shadow root) passes the WCAG A/AA rules.
+    await page.addScriptTag({ content: AXE });
+    const violations = await page.evaluate(async () => {
+      const axe = (
+        window as unknown as {
+          axe: {
+            run(c: string, o: object): Promise<{ violations: { id: string }[]; passes: { id: string }[] }>;
+          };
+        }
+      ).axe;
+      const r = await axe.run('[data-polso-widget]', { runOnly: ['wcag2a', 'wcag2aa'] });
+      return { failed: r.violations.map((v) => v.id), passed: r.passes.map((v) => v.id) };
+    });
+    expect(violations.failed).toEqual([]);
+    expect(violations.passed).toContain('button-name'); // the widget's buttons were checked
     const completed = page.waitForResponse(
       (r) =>
         r.url().endsWith('/api/v1/surveys/nps_app/widget') &&

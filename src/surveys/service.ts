@@ -215,11 +215,15 @@ export class SurveyService {
   async define(project: Project, input: unknown, id?: string, mustExist = false): Promise<StoredSurvey> {
     const body = input !== null && typeof input === 'object' && !Array.isArray(input) ? { ...input } : input;
     let surveyId = id;
-    if (surveyId === undefined && body && typeof body === 'object' && 'id' in body) {
-      surveyId = (body as { id: unknown }).id as string;
-      delete (body as { id?: unknown }).id;
-    }
     const problems: DefinitionProblem[] = [];
+    if (body && typeof body === 'object' && 'id' in body) {
+      // The id may come in the body; beside an id in the path it must be the same.
+      const own = (body as { id: unknown }).id;
+      delete (body as { id?: unknown }).id;
+      if (surveyId === undefined) surveyId = own as string;
+      else if (own !== surveyId)
+        problems.push({ path: 'id', message: `differs from the survey's id ${surveyId}` });
+    }
     if (surveyId !== undefined && (typeof surveyId !== 'string' || !ID.test(surveyId)))
       problems.push({ path: 'id', message: 'must be 1–64 letters, digits, _ or -' });
     const parsed = parseDefinition(body);
