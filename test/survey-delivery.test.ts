@@ -49,9 +49,10 @@ interface Received {
   body: string;
 }
 
-/** A local HTTP endpoint that keeps what it receives (SMS webhook, response webhooks). */
-async function sink(): Promise<{ url: string; got: Received[]; server: Server }> {
+/** A local HTTP endpoint that keeps what it receives (SMS webhook, response webhooks); it answers 503 to the first `failFirst` requests. */
+async function sink(failFirst = 0): Promise<{ url: string; got: Received[]; server: Server }> {
   const got: Received[] = [];
+  let failures = failFirst;
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => {
@@ -59,7 +60,8 @@ async function sink(): Promise<{ url: string; got: Received[]; server: Server }>
     });
     req.on('end', () => {
       got.push({ headers: req.headers, body });
-      res.writeHead(200).end('{}');
+      if (failures-- > 0) res.writeHead(503).end();
+      else res.writeHead(200).end('{}');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -370,7 +372,7 @@ describe('survey triggers, contact policy and delivery', () => {
 
   it('sends SMS through the webhook provider and signs completed-response webhooks', async () => {
     await define({ ...CSAT, triggers: [{ ...CSAT.triggers[0], via: 'sms' }] });
-    const hooks = await sink();
+    const hooks = await sink(1);
     const created = await post(world.app, project.secretKey, { url: hooks.url }, { url: '/api/v1/webhooks' });
     expect(created.status).toBe(201);
     await records([customer('cus_1'), contact('tkt_1', 'cus_1', '2026-03-02T09:00:00Z')]);
@@ -384,8 +386,11 @@ describe('survey triggers, contact policy and delivery', () => {
 
     await post(world.app, null, { answers: { q1: 4 }, complete: true }, { url: `${url}/answers` });
     await world.service.settled();
-    expect(hooks.got).toHaveLength(1);
-    const { body, headers } = hooks.got[0]!;
+    expect(hooks.got).toHaveLength(1); // refused: it stays in the outbox
+    await world.scheduler.tick();
+    expect(hooks.got).toHaveLength(2);
+    expect(hooks.got[1]!.headers['polso-event']).toBe(hooks.got[0]!.headers['polso-event']);
+    const { body, headers } = hooks.got[1]!;
     const [t, v1] = String(headers['polso-signature'])
       .split(',')
       .map((p) => p.split('=')[1]);

@@ -416,14 +416,14 @@ export class SurveyService {
         await this.deliver(m);
       } catch (error) {
         failed++;
-        const retry = this.options.delivery[m.channel] !== undefined;
+        const retry = m.channel === 'webhook' || this.options.delivery[m.channel] !== undefined;
         await this.store.surveys.markFailed(project.id, m.id, (error as Error).message, retry);
         continue;
       }
       const at = this.now();
       await this.store.surveys.markSent(project.id, m.id, at);
       sent++;
-      if (m.id !== m.inviteId) continue; // a reminder: the funnel keeps the first send
+      if (m.id !== m.inviteId) continue; // a reminder or a webhook: the funnel keeps the first send
       const invite = await this.store.surveys.getInvite(project.id, m.inviteId);
       if (!invite) continue;
       // Accepted by the server (SMTP) or the provider: the closest to "delivered" Polso can see.
@@ -437,6 +437,7 @@ export class SurveyService {
 
   private async deliver(m: OutboxMessage): Promise<void> {
     const { email, sms } = this.options.delivery;
+    if (m.channel === 'webhook') return this.post(m.projectId, m);
     if (m.channel === 'sms') {
       if (!sms) throw new Error('no SMS provider configured');
       return sms.send(m.recipient, m.payload.text, m.messageId);
@@ -545,7 +546,7 @@ export class SurveyService {
       ...changed.map((q) => responseRecord(updated, def, q, merged[q.id]!, now)),
       invitationRecord(updated, def),
     ]);
-    if (complete) this.background(this.notify(project, updated));
+    if (complete) await this.notify(project, updated, now);
     return { completed: updated.completedAt !== null };
   }
 
@@ -621,14 +622,16 @@ export class SurveyService {
   }
 
   /**
-   * POSTs a completed response to each webhook, signed: header `Polso-Signature: t=<unix>,v1=<hex>`
-   * where v1 = HMAC-SHA256(secret, `<t>.<body>`). The timestamp lets a receiver refuse replays.
+   * Queues a completed response for each webhook, in the outbox: a receiver that is down gets it on a
+   * later pass (up to 5 attempts), and a restart loses nothing. Each completion (an update too) is
+   * one event, with its own id.
    */
-  private async notify(project: Project, invite: Invite): Promise<void> {
+  private async notify(project: Project, invite: Invite, at: string): Promise<void> {
     const hooks = await this.store.surveys.listWebhooks(project.id);
-    if (hooks.length === 0) return;
+    const event = `${invite.id}:${at}`;
     const body = JSON.stringify({
       type: 'survey.response.completed',
+      id: event,
       projectId: project.id,
       invitationId: invite.id,
       surveyId: invite.surveyId,
@@ -640,19 +643,41 @@ export class SurveyService {
       completedAt: invite.completedAt,
       answers: invite.answers,
     });
+    for (const h of hooks)
+      await this.store.surveys.enqueue({
+        projectId: project.id,
+        id: `${event}:${h.id}`,
+        inviteId: invite.id,
+        channel: 'webhook',
+        recipient: h.url,
+        messageId: event,
+        payload: { text: body, hookId: h.id },
+        attempts: 0,
+      });
+    if (hooks.length > 0) this.sendSoon(project);
+  }
+
+  /**
+   * POSTs an event to a webhook, signed: header `Polso-Signature: t=<unix>,v1=<hex>` where
+   * v1 = HMAC-SHA256(secret, `<t>.<body>`); the timestamp lets a receiver refuse replays, and
+   * `Polso-Event` (also `id` in the body) lets it recognise a retry.
+   */
+  private async post(projectId: string, m: OutboxMessage): Promise<void> {
+    const hook = (await this.store.surveys.listWebhooks(projectId)).find((h) => h.id === m.payload.hookId);
+    if (!hook) return; // removed since: nothing to send
     const t = Math.floor(this.options.clock.now().getTime() / 1000);
-    await Promise.all(
-      hooks.map(async (h) => {
-        const v1 = createHmac('sha256', h.secret).update(`${t}.${body}`).digest('hex');
-        const res = await fetch(h.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'polso-signature': `t=${t},v1=${v1}` },
-          body,
-          signal: AbortSignal.timeout(10_000),
-        });
-        if (!res.ok) throw new Error(`webhook ${h.id} answered ${res.status}`);
-      }),
-    );
+    const v1 = createHmac('sha256', hook.secret).update(`${t}.${m.payload.text}`).digest('hex');
+    const res = await fetch(hook.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'polso-signature': `t=${t},v1=${v1}`,
+        'polso-event': m.messageId,
+      },
+      body: m.payload.text,
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) throw new Error(`webhook ${hook.id} answered ${res.status}`);
   }
 
   // ---- records ----------------------------------------------------------------------------------

@@ -70,11 +70,12 @@ export interface OutboxMessage {
   projectId: string;
   id: string;
   inviteId: string;
-  channel: 'email' | 'sms';
+  /** `webhook`: a completed response for a webhook (`recipient` is its URL). */
+  channel: 'email' | 'sms' | 'webhook';
   recipient: string;
   /** Stable across retries: a receiver recognises a message it already has. */
   messageId: string;
-  payload: { subject?: string; text: string; html?: string; unsubscribeUrl?: string };
+  payload: { subject?: string; text: string; html?: string; unsubscribeUrl?: string; hookId?: string };
   attempts: number;
 }
 
