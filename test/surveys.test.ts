@@ -290,6 +290,15 @@ describe('surveys API', () => {
     const responses = await env.store.listRecords(env.project.projectId, 'survey_response');
     expect(responses).toHaveLength(1);
     expect(responses[0]).toMatchObject({ anonymousId: 'a1', score: 10, metric: 'nps' });
+    // A survey without a widget trigger takes no answers from a browser key.
+    await post(env.app, secret(), CSAT, { url: '/api/v1/surveys' });
+    const other = await post(
+      env.app,
+      env.project.publicKey,
+      { anonymousId: 'a1', answers: { q1: 1 } },
+      { url: '/api/v1/surveys/csat_support/widget' },
+    );
+    expect(other.body.error.code).toBe('SURVEY_NOT_FOUND');
     const inv = await env.store.listRecords(env.project.projectId, 'survey_invitation');
     expect(inv[0]).toMatchObject({ via: 'widget', completedAt: '2026-03-02T10:00:00.000Z' });
   });

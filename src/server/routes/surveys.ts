@@ -119,6 +119,14 @@ export function surveyRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   // ---- widget -----------------------------------------------------------------------------------
+  /** The project and survey of a widget request: with a browser key, only a survey with a widget trigger. */
+  const widgetSurvey = async (req: FastifyRequest<IdParams>) => {
+    const { project } = await authorize(req, ctx.keys, ['public', 'write', 'secret']);
+    const survey = await service.get(project, req.params.id);
+    if (!survey.definition.widget)
+      throw new PolsoError('SURVEY_NOT_FOUND', `Survey ${survey.id} has no widget trigger`);
+    return { project, survey };
+  };
   for (const url of ['/api/v1/surveys/:id/widget'])
     app.options(url, async (_req, reply) => reply.code(204).headers(CORS).send());
 
@@ -126,18 +134,15 @@ export function surveyRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/v1/surveys/:id/widget',
     async (req, reply) => {
       reply.headers(CORS);
-      const { project } = await authorize(req, ctx.keys, ['public', 'write', 'secret']);
-      const survey = await service.get(project, req.params.id);
+      const { survey } = await widgetSurvey(req);
       const def = survey.definition;
-      if (!def.widget) throw new PolsoError('SURVEY_NOT_FOUND', `Survey ${survey.id} has no widget trigger`);
       return { ...surveyView(def, pickLanguage(def, req.query.language)), trigger: def.widget };
     },
   );
 
   app.post<IdParams>('/api/v1/surveys/:id/widget', async (req, reply) => {
     reply.headers(CORS);
-    const { project } = await authorize(req, ctx.keys, ['public', 'write', 'secret']);
-    const survey = await service.get(project, req.params.id);
+    const { project, survey } = await widgetSurvey(req);
     const body = objectBody(req.body);
     const who = body.customerId ?? body.anonymousId;
     if (typeof who !== 'string' || who === '' || who.length > 256)
