@@ -24,6 +24,7 @@ import {
 } from '../service/operations.ts';
 import { DuckDbStore } from '../store/duckdb/store.ts';
 import { consoleSms, type Delivery, smtpSender, webhookSms } from '../surveys/delivery.ts';
+import { type ContactPolicy, DEFAULT_POLICY } from '../surveys/policy.ts';
 import { SurveyScheduler } from '../surveys/scheduler.ts';
 import { SurveyService } from '../surveys/service.ts';
 import { systemClock } from '../util/clock.ts';
@@ -59,6 +60,21 @@ function surveyDelivery(): Delivery {
   };
 }
 
+/** The contact policy from the environment: `POLSO_SURVEY_THROTTLE_DAYS` (30), `POLSO_QUIET_HOURS` (21-9). */
+function contactPolicy(): ContactPolicy {
+  const quiet = /^(\d{1,2})-(\d{1,2})$/.exec(env.POLSO_QUIET_HOURS ?? '');
+  const hour = (v: string | undefined, fallback: number) => {
+    const n = Number(v);
+    return Number.isInteger(n) && n >= 0 && n <= 23 ? n : fallback;
+  };
+  const days = Number(env.POLSO_SURVEY_THROTTLE_DAYS);
+  return {
+    throttleDays: Number.isFinite(days) && days >= 0 ? days : DEFAULT_POLICY.throttleDays,
+    quietStart: hour(quiet?.[1], DEFAULT_POLICY.quietStart),
+    quietEnd: hour(quiet?.[2], DEFAULT_POLICY.quietEnd),
+  };
+}
+
 async function serve(opts: { data: string; port?: number; host: string; quiet?: boolean }): Promise<number> {
   const dataDir = resolve(opts.data);
   const store = new DuckDbStore({ dataDir, clock: systemClock, memoryLimit: env.POLSO_MEMORY_LIMIT });
@@ -74,7 +90,12 @@ async function serve(opts: { data: string; port?: number; host: string; quiet?: 
     delivery: surveyDelivery(),
     log: (message, error) => process.stderr.write(`${message}: ${(error as Error).message}\n`),
   });
-  const scheduler = new SurveyScheduler({ store, clock: systemClock, service: surveys });
+  const scheduler = new SurveyScheduler({
+    store,
+    clock: systemClock,
+    service: surveys,
+    policy: contactPolicy(),
+  });
   const app = createApp({
     surveys,
     store,
