@@ -43,6 +43,15 @@ export const ERRORS = {
   RECORD_UNKNOWN_CURRENCY: { status: 422, message: 'No exchange rate for this currency in the project' },
   RECORD_INCONSISTENT: { status: 422, message: 'Field contradicts another field' },
   RECORD_UNSUPPORTED_MESSAGE: { status: 422, message: 'Unsupported Segment message' },
+  // Surveys
+  SURVEY_INVALID_DEFINITION: { status: 422, message: 'The survey definition is not valid' },
+  SURVEY_NOT_FOUND: { status: 404, message: 'No such survey' },
+  SURVEY_BAD_INVITATION: { status: 422, message: 'The invitation request is not valid' },
+  SURVEY_NO_ADDRESS: { status: 422, message: 'The customer has no address for this delivery route' },
+  SURVEY_OPTED_OUT: { status: 409, message: 'The customer has opted out of surveys' },
+  SURVEY_LINK_INVALID: { status: 404, message: 'This survey link is not valid' },
+  SURVEY_BAD_ANSWER: { status: 422, message: 'An answer is not valid for its question' },
+  SURVEY_BAD_WEBHOOK: { status: 422, message: 'The webhook is not valid' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -10,6 +10,7 @@ import type { IngestLimits } from '../src/ingest/batch.ts';
 import { createApp } from '../src/server/app.ts';
 import { type CreatedProject, createProjectWithKeys } from '../src/service/operations.ts';
 import { DuckDbStore } from '../src/store/duckdb/store.ts';
+import { SurveyService, type SurveyServiceOptions } from '../src/surveys/service.ts';
 import { type Clock, systemClock } from '../src/util/clock.ts';
 
 export interface TestEnv {
@@ -17,6 +18,7 @@ export interface TestEnv {
   store: DuckDbStore;
   app: FastifyInstance;
   project: CreatedProject;
+  surveys: SurveyService;
   close(): Promise<void>;
 }
 
@@ -25,20 +27,33 @@ export function tempDir(prefix = 'polso-test-'): string {
 }
 
 export async function makeEnv(
-  opts: { clock?: Clock; limits?: Partial<IngestLimits> } = {},
+  opts: {
+    clock?: Clock;
+    limits?: Partial<IngestLimits>;
+    /** Survey links and delivery routes (default: links only). */
+    surveys?: Partial<Pick<SurveyServiceOptions, 'baseUrl' | 'delivery'>>;
+  } = {},
 ): Promise<TestEnv> {
   const dir = tempDir();
   const clock = opts.clock ?? systemClock;
   const store = new DuckDbStore({ dataDir: dir, clock, threads: 2 });
   await store.ready;
-  const app = createApp({ store, clock, limits: opts.limits });
+  const surveys = new SurveyService({
+    store,
+    clock,
+    baseUrl: opts.surveys?.baseUrl ?? (() => 'http://polso.test'),
+    delivery: opts.surveys?.delivery ?? { messageDomain: 'polso.test' },
+  });
+  const app = createApp({ store, clock, limits: opts.limits, surveys });
   const project = await createProjectWithKeys(store, { name: 'Test' });
   return {
     dir,
     store,
     app,
     project,
+    surveys,
     async close() {
+      await surveys.settled();
       await app.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });

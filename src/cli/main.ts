@@ -1,12 +1,13 @@
 /**
  * @module cli/main
- * The `polso` command: serve, project create, import, demo, query, quickstart. This is the composition root:
+ * The `polso` command: serve, project create, import, demo, query, survey, quickstart. This is the composition root:
  * the only place that reads `process.env`.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { generateDemo } from '../demo/generate.ts';
 import { toCsv } from '../engine/export.ts';
 import { planQuery } from '../engine/plan.ts';
@@ -16,11 +17,16 @@ import { createApp } from '../server/app.ts';
 import {
   type CreatedProject,
   createProjectWithKeys,
+  defineSurvey,
   type ImportSummary,
   importFile,
   queryProject,
 } from '../service/operations.ts';
 import { DuckDbStore } from '../store/duckdb/store.ts';
+import { consoleSms, type Delivery, smtpSender, webhookSms } from '../surveys/delivery.ts';
+import { type ContactPolicy, DEFAULT_POLICY } from '../surveys/policy.ts';
+import { SurveyScheduler } from '../surveys/scheduler.ts';
+import { SurveyService } from '../surveys/service.ts';
 import { systemClock } from '../util/clock.ts';
 import { adminCall, newAdminToken, publishServer, unpublishServer, withData } from './runtime.ts';
 
@@ -37,12 +43,61 @@ function print(json: boolean, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 }
 
+/**
+ * Survey delivery from the environment: `POLSO_SMTP_URL` (e.g. smtp://user:pass@mail.example.it:587)
+ * with `POLSO_MAIL_FROM`; `POLSO_SMS_WEBHOOK` (a URL) or `POLSO_SMS=console`.
+ */
+function surveyDelivery(): Delivery {
+  const from = env.POLSO_MAIL_FROM ?? 'Polso <polso@localhost>';
+  return {
+    ...(env.POLSO_SMTP_URL ? { email: smtpSender({ url: env.POLSO_SMTP_URL }, from) } : {}),
+    ...(env.POLSO_SMS_WEBHOOK
+      ? { sms: webhookSms(env.POLSO_SMS_WEBHOOK) }
+      : env.POLSO_SMS === 'console'
+        ? { sms: consoleSms() }
+        : {}),
+    messageDomain: /@([^>\s]+)/.exec(from)?.[1] ?? 'polso.localhost',
+  };
+}
+
+/** The contact policy from the environment: `POLSO_SURVEY_THROTTLE_DAYS` (30), `POLSO_QUIET_HOURS` (21-9). */
+function contactPolicy(): ContactPolicy {
+  const quiet = /^(\d{1,2})-(\d{1,2})$/.exec(env.POLSO_QUIET_HOURS ?? '');
+  const hour = (v: string | undefined, fallback: number) => {
+    const n = Number(v);
+    return Number.isInteger(n) && n >= 0 && n <= 23 ? n : fallback;
+  };
+  const days = Number(env.POLSO_SURVEY_THROTTLE_DAYS);
+  return {
+    throttleDays: Number.isFinite(days) && days >= 0 ? days : DEFAULT_POLICY.throttleDays,
+    quietStart: hour(quiet?.[1], DEFAULT_POLICY.quietStart),
+    quietEnd: hour(quiet?.[2], DEFAULT_POLICY.quietEnd),
+  };
+}
+
 async function serve(opts: { data: string; port?: number; host: string; quiet?: boolean }): Promise<number> {
   const dataDir = resolve(opts.data);
   const store = new DuckDbStore({ dataDir, clock: systemClock, memoryLimit: env.POLSO_MEMORY_LIMIT });
   await store.ready;
   const adminToken = newAdminToken();
+  const port = opts.port ?? Number(env.PORT ?? 8787);
+  let bound = port;
+  const publicUrl = () => (env.POLSO_PUBLIC_URL ?? `http://${opts.host}:${bound}`).replace(/\/$/, '');
+  const surveys = new SurveyService({
+    store,
+    clock: systemClock,
+    baseUrl: publicUrl,
+    delivery: surveyDelivery(),
+    log: (message, error) => process.stderr.write(`${message}: ${(error as Error).message}\n`),
+  });
+  const scheduler = new SurveyScheduler({
+    store,
+    clock: systemClock,
+    service: surveys,
+    policy: contactPolicy(),
+  });
   const app = createApp({
+    surveys,
     store,
     clock: systemClock,
     logger: env.POLSO_LOG === 'debug' ? { level: 'info' } : { level: 'warn' },
@@ -54,19 +109,25 @@ async function serve(opts: { data: string; port?: number; host: string; quiet?: 
   });
   const stop = async () => {
     unpublishServer(dataDir);
+    await scheduler.stop();
+    await surveys.settled();
     await app.close();
     await store.close();
     process.exit(0);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  await app.listen({ port: opts.port ?? Number(env.PORT ?? 8787), host: opts.host });
+  await app.listen({ port, host: opts.host });
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  publishServer(dataDir, { pid: process.pid, port, host: opts.host, adminToken });
+  bound = typeof address === 'object' && address ? address.port : 0;
+  publishServer(dataDir, { pid: process.pid, port: bound, host: opts.host, adminToken });
+  // Survey triggers, reminders and the outbox, every 30 s (POLSO_SURVEY_TICK_MS).
+  scheduler.start(Number(env.POLSO_SURVEY_TICK_MS ?? 30_000), (error) =>
+    process.stderr.write(`survey scheduler: ${(error as Error).message}\n`),
+  );
   if (!opts.quiet)
-    process.stdout.write(`Polso is listening on http://${opts.host}:${port} (data: ${dataDir})\n`);
-  return port;
+    process.stdout.write(`Polso is listening on http://${opts.host}:${bound} (data: ${dataDir})\n`);
+  return bound;
 }
 
 async function createProject(
@@ -318,6 +379,61 @@ program
       process.stdout.write(
         `${table(metrics, [...(opts.by ?? []), ...(opts.grain ? ['period'] : [])], result)}\n`,
       );
+  });
+
+/** Reads a survey definition from a JSON or YAML file (YAML is a superset of JSON). */
+function readDefinition(file: string): unknown {
+  if (!existsSync(file)) throw new PolsoError('POLSO_FILE_NOT_FOUND', `No file ${file}`);
+  try {
+    return parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new PolsoError('SURVEY_INVALID_DEFINITION', `${file}: ${(error as Error).message}`);
+  }
+}
+
+async function saveSurvey(
+  opts: { data: string; project: string; json?: boolean },
+  input: Record<string, unknown>,
+) {
+  const body = { projectId: opts.project, ...input };
+  const saved = await withData(
+    resolve(opts.data),
+    (store) =>
+      defineSurvey(
+        new SurveyService({
+          store,
+          clock: systemClock,
+          baseUrl: () => '',
+          delivery: { messageDomain: 'polso.localhost' },
+        }),
+        body,
+      ),
+    (server) => adminCall(server, 'surveys', body) as Promise<{ id: string; version: number }>,
+  );
+  print(!!opts.json, saved, `Survey ${saved.id} version ${saved.version}`);
+}
+
+const survey = program.command('survey').description('Survey definitions (JSON or YAML files)');
+survey
+  .command('create <file>')
+  .description('Create a survey from a definition file; every problem is reported with its path')
+  .requiredOption('--project <id>', 'project id')
+  .option('--id <id>', 'survey id (default: the file\'s "id", else a new one)')
+  .option('--data <dir>', 'data directory', defaultData)
+  .option('--json', 'print JSON')
+  .action(async (file: string, opts) => {
+    await saveSurvey(opts, { definition: readDefinition(file), ...(opts.id ? { id: opts.id } : {}) });
+  });
+survey
+  .command('update <id> <file>')
+  .description('Store a new version of a survey (answers already given keep their version)')
+  .requiredOption('--project <id>', 'project id')
+  .option('--data <dir>', 'data directory', defaultData)
+  .option('--json', 'print JSON')
+  .action(async (id: string, file: string, opts) => {
+    const definition = readDefinition(file) as Record<string, unknown> | null;
+    if (definition && typeof definition === 'object') delete definition.id;
+    await saveSurvey(opts, { id, definition, update: true });
   });
 
 /** A plain-text table: dimension columns, then each metric as "value (n) [low, high]". */

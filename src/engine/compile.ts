@@ -133,8 +133,8 @@ function scope(plan: QueryPlan, m: MetricPlan, d: Dialect, b: Binder, range: Ran
   const join = needsCustomer
     ? `LEFT JOIN ${d.ident(KINDS.customer.table)} c ON c.project_id = s.project_id AND c.id = s.customer_id`
     : '';
-  const time = compileExpr(def.time, d, b, m);
   const tz = b.bind(plan.timezone, 'tz');
+  const time = compileExpr(def.time, d, b, m);
   const bound = instantOf(plan, d, b, tz);
   const conditions = [
     `s.project_id = ${b.bind(plan.projectId, 'project')}`,
@@ -142,18 +142,33 @@ function scope(plan: QueryPlan, m: MetricPlan, d: Dialect, b: Binder, range: Ran
     `${time} < ${bound(range.to)}`,
     compileExpr(def.where, d, b, m),
     ...Object.entries(plan.filters).map(
-      ([dim, values]) => `${dimensionSql(m, dim, d)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
+      ([dim, values]) =>
+        `${dimensionSql(m, dim, d, tz)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
     ),
   ];
-  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d)} AS d${i}`);
+  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d, tz)} AS d${i}`);
   const period = plan.grain ? d.bucket(time, plan.grain, tz) : null;
   return { from: `${table} s ${join}`, where: conditions.join('\n    AND '), dims, period, time };
 }
 
-export function dimensionSql(m: MetricPlan, dim: string, d: Dialect): string {
+/** Delay bands (seconds, label): labels sort in time order. */
+const DELAY_BANDS: readonly [number, string][] = [
+  [3_600, 'h000-001'],
+  [21_600, 'h001-006'],
+  [86_400, 'h006-024'],
+  [259_200, 'h024-072'],
+  [604_800, 'h072-168'],
+];
+
+/** The SQL of a dimension for a metric's records; `tz` is the bound time zone of the query. */
+export function dimensionSql(m: MetricPlan, dim: string, d: Dialect, tz: string): string {
   const source = m.dimensions[dim];
   if (!source) throw new Error(`dimension ${dim} not planned for ${m.def.id}`);
-  return 'own' in source ? `s.${d.ident(source.own)}` : `c.${d.ident(source.customer)}`;
+  if ('own' in source) return `s.${d.ident(source.own)}`;
+  if ('customer' in source) return `c.${d.ident(source.customer)}`;
+  if ('localPart' in source) return d.localPart(`s.${d.ident(source.localPart)}`, source.part, tz);
+  const delay = d.secondsBetween(`s.${d.ident(source.delayFrom)}`, `s.${d.ident(source.delayTo)}`);
+  return `(CASE WHEN ${delay} IS NULL THEN NULL ${DELAY_BANDS.map(([s, label]) => `WHEN ${delay} < ${s} THEN '${label}'`).join(' ')} ELSE 'h168+' END)`;
 }
 
 /** The aggregate query of one metric over one range. */
@@ -388,9 +403,9 @@ export function lifecycleSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
   const from = bound(range.from);
   const to = bound(range.to);
   const periods = periodsSql(plan, d, from, to, tz);
-  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d)} AS d${i}`);
+  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d, tz)} AS d${i}`);
   const filters = Object.entries(plan.filters).map(
-    ([dim, values]) => `${dimensionSql(m, dim, d)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
+    ([dim, values]) => `${dimensionSql(m, dim, d, tz)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
   );
   const at = (x: string) => `acq < ${x} AND (lost IS NULL OR lost >= ${x})`;
   const sql = `WITH life AS (
@@ -476,7 +491,9 @@ export function adoptionSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: R
   const person = compileExpr(measure.person, d, b, m);
   const hit = [compileExpr(measure.hit, d, b, m)];
   if (overFilter)
-    hit.push(`${dimensionSql(m, measure.over, d)} IN (${overFilter.map((v) => b.bind(v, 'f')).join(', ')})`);
+    hit.push(
+      `${dimensionSql(m, measure.over, d, b.bind(plan.timezone, 'tz'))} IN (${overFilter.map((v) => b.bind(v, 'f')).join(', ')})`,
+    );
   const g = grouping(plan, sc.dims, sc.period);
   const shared = g.names.filter((_, i) => plan.groupBy[i] !== measure.over);
   const sameKeys = shared.map((k) => `hits.${k} IS NOT DISTINCT FROM pop.${k}`);
@@ -596,9 +613,9 @@ export function engagementSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range:
   const from = bound(range.from);
   const to = bound(range.to);
   const p = (name: string) => b.bind(Number(m.params[name]), 'p');
-  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d)} AS d${i}`);
+  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d, tz)} AS d${i}`);
   const filters = Object.entries(plan.filters).map(
-    ([dim, values]) => `${dimensionSql(m, dim, d)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
+    ([dim, values]) => `${dimensionSql(m, dim, d, tz)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
   );
   const g = grouping(plan, dims, plan.grain ? 's.period' : null);
   const full = `s.active_days * 30 * 86400 >= ${p('minActiveDays')} * ${d.secondsBetween('s.b0', 's.b1')}
@@ -644,9 +661,9 @@ export function healthSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Ran
   const bound = instantOf(plan, d, b, tz);
   const p = (name: string) => b.bind(Number(m.params[name]), 'p');
   const window = p('windowDays');
-  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d)} AS d${i}`);
+  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d, tz)} AS d${i}`);
   const filters = Object.entries(plan.filters).map(
-    ([dim, values]) => `${dimensionSql(m, dim, d)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
+    ([dim, values]) => `${dimensionSql(m, dim, d, tz)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
   );
   const t = (k: RecordKind) => d.ident(KINDS[k].table);
   const since = d.addDays('cp.b1', `-${window}`);

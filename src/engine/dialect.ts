@@ -18,6 +18,8 @@ export interface Dialect {
   bucket(ts: string, grain: Grain, tz: string): string;
   /** The local calendar date of instant `ts` in time zone `tz`, as a value to compare or count (cheaper than a day bucket). */
   localDate(ts: string, tz: string): string;
+  /** The local hour (0–23) or ISO weekday (1 = Monday … 7) of instant `ts` in time zone `tz`, as an integer. */
+  localPart(ts: string, part: 'hour' | 'isodow', tz: string): string;
   /** The instant of local date-time `local` (text) in time zone `tz`. */
   localToInstant(local: string, tz: string): string;
   /** An instant given as ISO text with offset. */

@@ -7,8 +7,16 @@
 import { KINDS, type RecordKind } from '../model/kinds.ts';
 import type { Bilingual } from './types.ts';
 
-/** Where a dimension's value comes from for one record kind. */
-export type DimensionSource = { readonly own: string } | { readonly customer: string };
+/**
+ * Where a dimension's value comes from for one record kind: a column of the record, a trait of its
+ * customer, the local hour or weekday of one of its instants (in the query's time zone), or the band
+ * of the delay between two of its instants.
+ */
+export type DimensionSource =
+  | { readonly own: string }
+  | { readonly customer: string }
+  | { readonly localPart: string; readonly part: 'hour' | 'isodow' }
+  | { readonly delayFrom: string; readonly delayTo: string };
 
 export interface Dimension {
   readonly id: string;
@@ -54,6 +62,22 @@ const list: Dimension[] = [
     sources: own('question_id', ['survey_response']),
   },
   { id: 'via', name: { it: 'Invio tramite', en: 'Sent via' }, sources: own('via', ['survey_invitation']) },
+  {
+    id: 'sent_hour',
+    name: { it: 'Ora di invio', en: 'Hour sent' },
+    sources: { survey_invitation: { localPart: 'sent_at', part: 'hour' } },
+  },
+  {
+    id: 'sent_weekday',
+    name: { it: 'Giorno di invio (1 = lunedì)', en: 'Weekday sent (1 = Monday)' },
+    sources: { survey_invitation: { localPart: 'sent_at', part: 'isodow' } },
+  },
+  {
+    // An invitation's timestamp is the event that triggered it (its creation when none did).
+    id: 'send_delay',
+    name: { it: 'Ritardo di invio dall’evento', en: 'Delay from the event to sending' },
+    sources: { survey_invitation: { delayFrom: 'ts', delayTo: 'sent_at' } },
+  },
   { id: 'feature', name: { it: 'Funzionalità', en: 'Feature' }, sources: own('feature', ['event']) },
   { id: 'page', name: { it: 'Pagina', en: 'Page' }, sources: own('page', ['event']) },
   { id: 'event', name: { it: 'Evento', en: 'Event' }, sources: own('name', ['event']) },

@@ -8,6 +8,7 @@ import { KeyResolver } from '../auth/keys.ts';
 import { PolsoError } from '../errors.ts';
 import { DEFAULT_LIMITS, type IngestLimits } from '../ingest/batch.ts';
 import type { Store } from '../store/store.ts';
+import { SurveyService } from '../surveys/service.ts';
 import type { Clock } from '../util/clock.ts';
 import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -15,6 +16,7 @@ import { projectRoutes } from './routes/project.ts';
 import { queryRoutes } from './routes/query.ts';
 import { recordRoutes } from './routes/records.ts';
 import { segmentRoutes } from './routes/segment.ts';
+import { surveyRoutes } from './routes/surveys.ts';
 
 export interface AppOptions {
   store: Store;
@@ -24,6 +26,8 @@ export interface AppOptions {
   limits?: Partial<IngestLimits>;
   /** Token of the local admin API (CLI commands sent to a running server); absent: disabled. */
   adminToken?: string;
+  /** Survey operations with their delivery routes; absent: links only, at http://127.0.0.1:8787. */
+  surveys?: SurveyService;
 }
 
 /** Everything a route needs, passed explicitly. */
@@ -33,6 +37,7 @@ export interface AppContext {
   keys: KeyResolver;
   limits: IngestLimits;
   adminToken?: string;
+  surveys: SurveyService;
 }
 
 const BODY_TYPES = ['application/json', 'application/x-ndjson', 'application/ndjson', 'text/plain'];
@@ -57,6 +62,14 @@ export function createApp(options: AppOptions): FastifyInstance {
     keys: new KeyResolver(options.store),
     limits,
     adminToken: options.adminToken,
+    surveys:
+      options.surveys ??
+      new SurveyService({
+        store: options.store,
+        clock: options.clock,
+        baseUrl: () => 'http://127.0.0.1:8787',
+        delivery: { messageDomain: 'polso.localhost' },
+      }),
   };
 
   app.removeAllContentTypeParsers();
@@ -98,6 +111,7 @@ export function createApp(options: AppOptions): FastifyInstance {
   projectRoutes(app, ctx);
   queryRoutes(app, ctx);
   adminRoutes(app, ctx);
+  surveyRoutes(app, ctx);
   return app;
 }
 

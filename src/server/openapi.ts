@@ -243,6 +243,98 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { 200: { description: 'How many records were removed' } },
         },
       },
+      ...surveyPaths(secret),
+    },
+  };
+}
+
+/** The survey endpoints (definitions, invitations, widget, hosted page). */
+function surveyPaths(secret: { bearer: never[] }[]) {
+  const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  const token = { name: 'token', in: 'path', required: true, schema: { type: 'string' } };
+  const publicKey = [{ bearer: [] }];
+  return {
+    '/api/v1/surveys': {
+      get: {
+        summary: 'Surveys (latest versions)',
+        security: secret,
+        responses: { 200: { description: 'Surveys' } },
+      },
+      post: {
+        summary: 'Create a survey from a definition; every problem is reported with its path',
+        security: secret,
+        responses: { 201: { description: '{id, version}' }, ...errors(401, 403, 422) },
+      },
+    },
+    '/api/v1/surveys/{id}': {
+      get: {
+        summary: 'A survey (?version=N for an earlier one)',
+        security: secret,
+        parameters: [id, { name: 'version', in: 'query', schema: { type: 'integer' } }],
+        responses: { 200: { description: 'Stored definition' }, ...errors(404) },
+      },
+      put: {
+        summary: 'A new version of a survey (past answers keep theirs)',
+        security: secret,
+        parameters: [id],
+        responses: { 200: { description: '{id, version}' }, ...errors(404, 422) },
+      },
+    },
+    '/api/v1/surveys/{id}/invitations': {
+      post: {
+        summary: 'Invite a customer: {customerId, via: link|email|sms, subjectType?, subjectId?} → {id, url}',
+        security: publicKey,
+        parameters: [id],
+        responses: { 201: { description: '{id, url}' }, ...errors(404, 409, 422) },
+      },
+    },
+    '/api/v1/surveys/{id}/dropoff': {
+      get: {
+        summary: 'Drop-off per question',
+        security: secret,
+        parameters: [id],
+        responses: { 200: { description: 'Started, completed, answered and stopped per question' } },
+      },
+    },
+    '/api/v1/surveys/{id}/widget': {
+      get: {
+        summary: 'The survey for the widget (public key)',
+        security: publicKey,
+        parameters: [id],
+        responses: { 200: { description: 'Questions in one language' } },
+      },
+      post: {
+        summary: 'Widget answers: {customerId|anonymousId, answers, complete} (public key)',
+        security: publicKey,
+        parameters: [id],
+        responses: { 200: { description: '{completed}' }, ...errors(422) },
+      },
+    },
+    '/api/v1/webhooks': {
+      post: {
+        summary: 'Signed webhook on completed responses: {url} → {id, url, secret}',
+        security: secret,
+        responses: { 201: { description: 'Webhook with its signing secret (shown once)' }, ...errors(422) },
+      },
+    },
+    '/s/{token}': {
+      get: {
+        summary: 'The hosted survey page (?score=N preselects, records nothing)',
+        parameters: [token],
+        responses: { 200: { description: 'HTML' } },
+      },
+      post: {
+        summary: 'The page without script: form answers',
+        parameters: [token],
+        responses: { 200: { description: 'HTML' } },
+      },
+    },
+    '/s/{token}/answers': {
+      post: {
+        summary: 'Save answers {answers, complete}',
+        parameters: [token],
+        responses: { 200: { description: '{completed}' }, ...errors(404, 422) },
+      },
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * @module service/operations
  * Operations shared by the CLI (on a store it opened) and the local admin API (on the store of a
- * running server): create a project with its keys, import a file.
+ * running server): create a project with its keys, import a file, query, define a survey.
  */
 import { extname } from 'node:path';
 import { issueKey } from '../auth/keys.ts';
@@ -11,6 +11,7 @@ import { PolsoError } from '../errors.ts';
 import { isRecordKind } from '../model/kinds.ts';
 import { isTimeZone, parseConfigPatch } from '../model/project-config.ts';
 import type { FileFormat, IngestResult, ProgressFn, Store } from '../store/store.ts';
+import type { SurveyService } from '../surveys/service.ts';
 
 export interface CreatedProject {
   projectId: string;
@@ -108,4 +109,20 @@ export async function queryProject(
   const project = typeof input.projectId === 'string' ? await store.getProject(input.projectId) : null;
   if (!project) throw new PolsoError('POLSO_BAD_OPTION', `--project: no project ${String(input.projectId)}`);
   return runQuery(store, planQuery(input.query, project, now));
+}
+
+/**
+ * Stores a survey definition for a project (the CLI's `polso survey create|update`): a new survey, or
+ * with `update` a new version of survey `id`.
+ */
+export async function defineSurvey(
+  surveys: SurveyService,
+  input: Record<string, unknown>,
+): Promise<{ id: string; version: number }> {
+  const { store } = surveys.options;
+  const project = typeof input.projectId === 'string' ? await store.getProject(input.projectId) : null;
+  if (!project) throw new PolsoError('POLSO_BAD_OPTION', `--project: no project ${String(input.projectId)}`);
+  const id = typeof input.id === 'string' ? input.id : undefined;
+  const saved = await surveys.define(project, input.definition, id, input.update === true);
+  return { id: saved.id, version: saved.version };
 }

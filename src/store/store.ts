@@ -10,6 +10,7 @@ import type { RecordError } from '../errors.ts';
 import type { ColumnBatch } from '../ingest/columns.ts';
 import type { RecordKind } from '../model/kinds.ts';
 import type { BusinessHours, HealthComponent } from '../model/project-config.ts';
+import type { SurveyState } from '../surveys/state.ts';
 
 /** Per-project settings that ingestion and metrics read. */
 export interface ProjectConfig {
@@ -125,5 +126,7 @@ export interface Store extends SqlExecutor {
     opts?: { limit?: number; id?: string },
   ): Promise<Record<string, unknown>[]>;
   count(projectId: string, kind: RecordKind): Promise<number>;
+  /** Survey definitions, invitations, scheduler, outbox, opt-outs and webhooks. */
+  readonly surveys: SurveyState;
   close(): Promise<void>;
 }

@@ -21,6 +21,7 @@ export const duckdbDialect: Dialect = {
   param: (name) => `$${name}`,
   bucket: (ts, grain, tz) => `strftime(date_trunc('${grain}', timezone(${tz}, ${ts})), '%Y-%m-%d %H:%M:%S')`,
   localDate: (ts, tz) => `CAST(timezone(${tz}, ${ts}) AS DATE)`,
+  localPart: (ts, part, tz) => `CAST(date_part('${part}', timezone(${tz}, ${ts})) AS INTEGER)`,
   localToInstant: (local, tz) => `timezone(${tz}, CAST(${local} AS TIMESTAMP))`,
   instant: (text) => `CAST(${text} AS TIMESTAMPTZ)`,
   countDistinct: (expr) => `count(DISTINCT ${expr})`,

@@ -1,13 +1,13 @@
 /**
  * @module server/routes/admin
  * The local admin API, used by CLI commands while `polso serve` holds the database: create a
- * project, import a file. Authenticated by the token `serve` writes into the data directory (readable
+ * project, import a file, query, define a survey. Authenticated by the token `serve` writes into the data directory (readable
  * only by its owner), so only someone with access to the data directory can use it.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PolsoError } from '../../errors.ts';
-import { createProjectWithKeys, importFile, queryProject } from '../../service/operations.ts';
+import { createProjectWithKeys, defineSurvey, importFile, queryProject } from '../../service/operations.ts';
 import { type AppContext, objectBody } from '../app.ts';
 import { tokenOf } from '../auth.ts';
 
@@ -37,5 +37,10 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/api/v1/admin/import', async (req) => {
     requireAdmin(req, ctx);
     return importFile(ctx.store, objectBody(req.body));
+  });
+
+  app.post('/api/v1/admin/surveys', async (req) => {
+    requireAdmin(req, ctx);
+    return defineSurvey(ctx.surveys, objectBody(req.body));
   });
 }

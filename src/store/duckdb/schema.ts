@@ -84,6 +84,36 @@ export const MIGRATIONS: readonly { version: number; name: string; statements: (
     name: 'settings of the store (hash canary)',
     statements: () => [`CREATE TABLE settings (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`],
   },
+  {
+    version: 3,
+    name: 'surveys: definitions, invitations and tokens, scheduler, outbox, opt-outs, webhooks',
+    statements: () => [
+      // Every edit is a new version; invitations pin the version they were made from.
+      `CREATE TABLE survey_definitions (project_id VARCHAR NOT NULL, id VARCHAR NOT NULL, version INTEGER NOT NULL,
+         definition JSON NOT NULL, created_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (project_id, id, version))`,
+      // The working state of an invitation; the `survey_invitation` record is its published view.
+      `CREATE TABLE survey_invites (project_id VARCHAR NOT NULL, id VARCHAR NOT NULL, survey_id VARCHAR NOT NULL,
+         version INTEGER NOT NULL, customer_id VARCHAR NOT NULL, via VARCHAR NOT NULL, language VARCHAR NOT NULL,
+         subject_type VARCHAR, subject_id VARCHAR, triggered_at TIMESTAMPTZ, created_at TIMESTAMPTZ NOT NULL,
+         sent_at TIMESTAMPTZ, delivered_at TIMESTAMPTZ, opened_at TIMESTAMPTZ, started_at TIMESTAMPTZ,
+         completed_at TIMESTAMPTZ, reminded_at TIMESTAMPTZ, answers JSON NOT NULL, PRIMARY KEY (project_id, id))`,
+      // Only SHA-256 hashes of link tokens are kept; a reminder gets a token of its own.
+      `CREATE TABLE survey_tokens (token_hash VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL,
+         invite_id VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL)`,
+      // Job ids are derived from what caused them, so a trigger seen twice schedules once.
+      `CREATE TABLE survey_jobs (project_id VARCHAR NOT NULL, id VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+         survey_id VARCHAR NOT NULL, due_at TIMESTAMPTZ NOT NULL, payload JSON NOT NULL, status VARCHAR NOT NULL,
+         outcome VARCHAR, updated_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (project_id, id))`,
+      `CREATE TABLE survey_outbox (project_id VARCHAR NOT NULL, id VARCHAR NOT NULL, invite_id VARCHAR NOT NULL,
+         channel VARCHAR NOT NULL, recipient VARCHAR NOT NULL, message_id VARCHAR NOT NULL, payload JSON,
+         status VARCHAR NOT NULL, attempts INTEGER NOT NULL, last_error VARCHAR, created_at TIMESTAMPTZ NOT NULL,
+         sent_at TIMESTAMPTZ, PRIMARY KEY (project_id, id))`,
+      `CREATE TABLE survey_optouts (project_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL,
+         opted_out_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (project_id, customer_id))`,
+      `CREATE TABLE survey_webhooks (project_id VARCHAR NOT NULL, id VARCHAR NOT NULL, url VARCHAR NOT NULL,
+         secret VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (project_id, id))`,
+    ],
+  },
 ];
 
 /** The value whose hash tells whether DuckDB's `hash()` still gives the keys stored. */

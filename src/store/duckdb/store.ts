@@ -12,6 +12,7 @@ import { PolsoError, type RecordError, recordError } from '../../errors.ts';
 import type { ColumnBatch } from '../../ingest/columns.ts';
 import { fieldsOf, KINDS, RECORD_KINDS, type RecordKind } from '../../model/kinds.ts';
 import { describeProblem } from '../../model/messages.ts';
+import type { SurveyState } from '../../surveys/state.ts';
 import type { Clock } from '../../util/clock.ts';
 import {
   type ApiKeyRow,
@@ -27,6 +28,7 @@ import {
 } from '../store.ts';
 import * as merge from './merge-sql.ts';
 import { HASH_CANARY, ident, MIGRATIONS } from './schema.ts';
+import { DuckDbSurveyState } from './surveys.ts';
 import {
   contentHash,
   fileAdapter,
@@ -96,10 +98,18 @@ export class DuckDbStore implements Store {
   /** Kinds whose raw temp table exists on the writer connection. */
   private readonly rawTables = new Set<RecordKind>();
   private readonly clock: Clock;
+  readonly surveys: SurveyState;
 
   constructor(private readonly options: DuckDbStoreOptions) {
     this.clock = options.clock;
     this.ready = this.open();
+    this.surveys = new DuckDbSurveyState(
+      {
+        write: (fn) => this.ready.then(() => this.write(fn)),
+        rows: (sql, p) => this.ready.then(() => this.rows(sql, p)),
+      },
+      () => this.clock.now(),
+    );
   }
 
   /** Path of the database file for a data directory. */
@@ -782,7 +792,8 @@ function toKey(row: Record<string, unknown>): ApiKeyRow {
   };
 }
 
-function toIso(value: unknown): string {
+/** A timestamp read from DuckDB as ISO 8601 text in UTC. */
+export function toIso(value: unknown): string {
   return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
 }
 
