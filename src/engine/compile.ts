@@ -186,6 +186,21 @@ export function aggregateSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
 }
 
 /**
+ * The records behind a value (drill-down): the metric's own records in scope — range, filters and the
+ * metric's conditions — newest first, each row carrying the total in scope as `_total`.
+ */
+export function recordsSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range, limit: number) {
+  const b = new Binder(d);
+  const sc = scope(plan, m, d, b, range);
+  const sql = `SELECT s.*, count(*) OVER () AS _total
+  FROM ${sc.from}
+  WHERE ${sc.where}
+  ORDER BY ${sc.time} DESC, s.id
+  LIMIT ${b.bind(limit, 'limit')}`;
+  return { sql, params: b.values };
+}
+
+/**
  * The order statistics of a duration metric at the ranks asked for (per group size n), from a
  * window over the values of each group. `ranks` is bound as JSON rows `{n, r}`.
  */

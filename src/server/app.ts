@@ -3,6 +3,7 @@
  * The app factory: builds the HTTP API around a store, a clock and a logger, without listening.
  * `polso serve` listens; tests call `app.inject()`.
  */
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { KeyResolver } from '../auth/keys.ts';
 import { PolsoError } from '../errors.ts';
@@ -11,10 +12,13 @@ import type { Store } from '../store/store.ts';
 import type { Clock } from '../util/clock.ts';
 import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { projectRoutes } from './routes/project.ts';
 import { queryRoutes } from './routes/query.ts';
 import { recordRoutes } from './routes/records.ts';
 import { segmentRoutes } from './routes/segment.ts';
+import { Sessions } from './session.ts';
+import { webRoutes } from './web.ts';
 
 export interface AppOptions {
   store: Store;
@@ -24,6 +28,10 @@ export interface AppOptions {
   limits?: Partial<IngestLimits>;
   /** Token of the local admin API (CLI commands sent to a running server); absent: disabled. */
   adminToken?: string;
+  /** Mark session cookies `Secure` (default true; browsers accept them on localhost over HTTP too). */
+  secureCookies?: boolean;
+  /** Folder of the built dashboard (default: web/dashboard/dist of this package). */
+  webRoot?: string;
 }
 
 /** Everything a route needs, passed explicitly. */
@@ -33,6 +41,7 @@ export interface AppContext {
   keys: KeyResolver;
   limits: IngestLimits;
   adminToken?: string;
+  sessions: Sessions;
 }
 
 const BODY_TYPES = ['application/json', 'application/x-ndjson', 'application/ndjson', 'text/plain'];
@@ -57,8 +66,10 @@ export function createApp(options: AppOptions): FastifyInstance {
     keys: new KeyResolver(options.store),
     limits,
     adminToken: options.adminToken,
+    sessions: new Sessions(options.store, options.clock, options.secureCookies ?? true),
   };
 
+  app.register(fastifyCookie);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(BODY_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
@@ -98,6 +109,8 @@ export function createApp(options: AppOptions): FastifyInstance {
   projectRoutes(app, ctx);
   queryRoutes(app, ctx);
   adminRoutes(app, ctx);
+  dashboardRoutes(app, ctx);
+  webRoutes(app, options.webRoot);
   return app;
 }
 
