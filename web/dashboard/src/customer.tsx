@@ -27,7 +27,8 @@ const text = (v: unknown) =>
 function RecordTable({ rows, columns, caption }: { rows: Row[]; columns: string[]; caption: string }) {
   const { lang } = useView();
   return (
-    <div className="scroll">
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region takes focus so keyboard users can scroll it
+    <section className="scroll" aria-label={caption} tabIndex={0}>
       <table className="records">
         <caption>{caption}</caption>
         <thead>
@@ -55,7 +56,7 @@ function RecordTable({ rows, columns, caption }: { rows: Row[]; columns: string[
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 
@@ -66,7 +67,7 @@ function Profile({ id }: { id: string }) {
     api<Customer360Data>(`/api/v1/customers/${encodeURIComponent(id)}`),
   );
   if (error) return <p role="alert">{error.message}</p>;
-  if (!data) return <p>{t('loading', lang)}</p>;
+  if (!data) return <p aria-busy="true">{t('loading', lang)}</p>;
   const c = data.customer;
   const fields = [
     'id',
@@ -187,7 +188,7 @@ export function Customer360({ url, setUrl }: { url: UrlState; setUrl: (patch: Ur
           <button type="submit">{t('search', lang).split(' ')[0]}</button>
         </form>
         {error && <p role="alert">{error.message}</p>}
-        <ul className="results" data-loaded={data ? 'true' : 'false'}>
+        <ul className="results" aria-busy={!data && !error}>
           {data?.customers.length === 0 && <li>{t('noResults', lang)}</li>}
           {data?.customers.map((c) => (
             <li key={text(c.id)}>

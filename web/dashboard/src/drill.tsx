@@ -68,7 +68,8 @@ export function Drill({ request, onClose }: { request: DrillRequest; onClose: ()
             <strong className="drill-total">{formatNumber(data.total, view.lang)}</strong> (
             {formatNumber(records.length, view.lang)} {t('shown', view.lang)})
           </p>
-          <div className="scroll">
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region takes focus so keyboard users can scroll it */}
+          <section className="scroll" aria-label={t('records', view.lang)} tabIndex={0}>
             <table className="records">
               <thead>
                 <tr>
@@ -89,7 +90,7 @@ export function Drill({ request, onClose }: { request: DrillRequest; onClose: ()
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
         </>
       )}
     </dialog>

@@ -277,7 +277,7 @@ function Comments({ panel }: { panel: Panel }) {
         <input type="search" value={text} onChange={(e) => setText(e.target.value)} />
       </label>
       {error && <p role="alert">{error.message}</p>}
-      <ul className="comments" data-loaded={data ? 'true' : 'false'}>
+      <ul className="comments" aria-busy={!data && !error}>
         {shown.map((r) => (
           <li key={String(r.id)}>
             <p>{String(r.comment)}</p>
@@ -293,10 +293,20 @@ function Comments({ panel }: { panel: Panel }) {
   );
 }
 
-function Frame({ panel, children, actions }: { panel: Panel; children: ReactNode; actions?: ReactNode }) {
+function Frame({
+  panel,
+  children,
+  actions,
+  busy = false,
+}: {
+  panel: Panel;
+  children: ReactNode;
+  actions?: ReactNode;
+  busy?: boolean;
+}) {
   const { lang } = useView();
   return (
-    <section className="panel" data-panel={panel.id} aria-labelledby={`panel-${panel.id}`}>
+    <section className="panel" data-panel={panel.id} aria-labelledby={`panel-${panel.id}`} aria-busy={busy}>
       <header>
         <h2 id={`panel-${panel.id}`}>{panel.title[lang]}</h2>
         {actions}
@@ -337,6 +347,7 @@ function QueryPanel({ panel, metrics }: { panel: Panel; metrics: CatalogueMetric
   return (
     <Frame
       panel={panel}
+      busy={!data && !error}
       actions={
         <button type="button" onClick={() => downloadCsv(q, `polso-${panel.id}`)}>
           {t('exportCsv', view.lang)}

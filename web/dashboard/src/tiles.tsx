@@ -57,7 +57,7 @@ export function NotAvailable({ id, title }: { id: string; title?: string }) {
   const { lang } = useView();
   return (
     <div className="tile unavailable" data-metric={id} data-state="unavailable">
-      <h3>{title ?? id}</h3>
+      <h2>{title ?? id}</h2>
       <p className="na">{t('notAvailable', lang)}</p>
       <p className="muted small">{t('notAvailableLong', lang)}</p>
     </div>
@@ -77,9 +77,9 @@ function Tile({
   if (!value)
     return (
       <div className="tile" data-metric={metric.id}>
-        <h3>
+        <h2>
           <MetricName metric={metric} id={metric.id} />
-        </h3>
+        </h2>
         <p className="value muted">…</p>
       </div>
     );
@@ -91,9 +91,9 @@ function Tile({
         : 'worse';
   return (
     <div className="tile" data-metric={metric.id} data-value={value.value ?? ''} data-n={value.n}>
-      <h3>
+      <h2>
         <MetricName metric={metric} id={metric.id} />
-      </h3>
+      </h2>
       <p className="value">{formatValue(value.value, metric.unit, lang)}</p>
       {compare && value.delta !== undefined && value.delta !== null && (
         <p className={`delta ${value.significant ? better : 'ns'}`}>
@@ -149,7 +149,7 @@ export function Tiles({ ids }: { ids: string[] }) {
   const key = JSON.stringify([ids, view.from, view.to, view.compare, view.filters]);
   const { data, error } = useAsync(key, () => loadTiles(view, known));
   return (
-    <section className="tiles" aria-busy={!data && !error} data-loaded={data ? 'true' : 'false'}>
+    <section className="tiles" aria-busy={!data && !error}>
       {error && <p role="alert">{`${t('error', view.lang)}: ${error.message}`}</p>}
       {ids.map((id) => {
         const metric = metricOf(view, id);
