@@ -108,6 +108,9 @@ describe('dashboard API', () => {
     return { res, cookie, csrf: res.statusCode === 201 ? (res.json().csrfToken as string) : '' };
   }
 
+  const get = (url: string, cookie: { value: string } | undefined) =>
+    env.app.inject({ method: 'GET', url, headers: withSession(cookie) });
+
   const withSession = (cookie: { value: string } | undefined, csrf = '') => ({
     cookie: `polso_session=${cookie?.value ?? ''}`,
     ...(csrf ? { 'x-csrf-token': csrf } : {}),
@@ -124,7 +127,7 @@ describe('dashboard API', () => {
       user: { email: 'anna@example.it', role: 'viewer' },
     });
     expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
-    const me = await env.app.inject({ method: 'GET', url: '/api/v1/session', headers: withSession(cookie) });
+    const me = await get('/api/v1/session', cookie);
     expect(me.json()).toMatchObject({ authenticated: true, project: { id: env.project.projectId } });
   });
 
@@ -180,29 +183,17 @@ describe('dashboard API', () => {
       headers: withSession(cookie, csrf),
     });
     expect(out.statusCode).toBe(204);
-    const me = await env.app.inject({ method: 'GET', url: '/api/v1/metrics', headers: withSession(cookie) });
+    const me = await get('/api/v1/metrics', cookie);
     expect(me.statusCode).toBe(401);
   });
 
   it('searches customers and returns one customer with every record and one timeline', async () => {
     const { cookie } = await signIn({ email: 'anna@example.it', password });
-    const found = await env.app.inject({
-      method: 'GET',
-      url: '/api/v1/customers?q=ROSSI',
-      headers: withSession(cookie),
-    });
+    const found = await get('/api/v1/customers?q=ROSSI', cookie);
     expect(found.json().customers.map((c: { id: string }) => c.id)).toEqual(['cus_1']);
-    const byEmail = await env.app.inject({
-      method: 'GET',
-      url: '/api/v1/customers?q=giulia@',
-      headers: withSession(cookie),
-    });
+    const byEmail = await get('/api/v1/customers?q=giulia@', cookie);
     expect(byEmail.json().customers).toHaveLength(1);
-    const one = await env.app.inject({
-      method: 'GET',
-      url: '/api/v1/customers/cus_1',
-      headers: withSession(cookie),
-    });
+    const one = await get('/api/v1/customers/cus_1', cookie);
     const body = one.json();
     expect(body.customer).toMatchObject({ id: 'cus_1', name: 'Giulia Rossi', segment: 'famiglie' });
     expect(body.contacts.map((c: { id: string }) => c.id)).toEqual(['t2', 't1']);
@@ -210,35 +201,19 @@ describe('dashboard API', () => {
     // User-written text is returned as data, unchanged; the dashboard renders it as text.
     expect(body.answers[0].comment).toBe('<img src=x onerror=alert(1)> lento');
     expect(body.timeline.map((e: { id: string }) => e.id)).toEqual(['t2', 'r1', 'o1', 't1']);
-    const missing = await env.app.inject({
-      method: 'GET',
-      url: '/api/v1/customers/cus_9',
-      headers: withSession(cookie),
-    });
+    const missing = await get('/api/v1/customers/cus_9', cookie);
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('POLSO_CUSTOMER_NOT_FOUND');
-    const bad = await env.app.inject({
-      method: 'GET',
-      url: '/api/v1/customers?limit=0',
-      headers: withSession(cookie),
-    });
+    const bad = await get('/api/v1/customers?limit=0', cookie);
     expect(bad.json().error.code).toBe('POLSO_BAD_QUERY');
   });
 
   it("keeps each session to its project's data", async () => {
     const other = await createProjectWithKeys(env.store, { name: 'Altro' });
     const { cookie } = await signIn({ key: other.secretKey });
-    const one = await env.app.inject({
-      method: 'GET',
-      url: '/api/v1/customers/cus_1',
-      headers: withSession(cookie),
-    });
+    const one = await get('/api/v1/customers/cus_1', cookie);
     expect(one.statusCode).toBe(404);
-    const found = await env.app.inject({
-      method: 'GET',
-      url: '/api/v1/customers?q=',
-      headers: withSession(cookie),
-    });
+    const found = await get('/api/v1/customers?q=', cookie);
     expect(found.json().customers).toEqual([]);
   });
 

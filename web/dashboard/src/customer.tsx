@@ -6,8 +6,9 @@
  */
 import { useState } from 'react';
 import { api, type Row } from './api.ts';
-import { formatDate, formatNumber } from './format.ts';
+import { formatDate } from './format.ts';
 import { t } from './i18n.ts';
+import { RecordTable } from './record-table.tsx';
 import { NotAvailable } from './tiles.tsx';
 import type { UrlState } from './url.ts';
 import { metricOf, useAsync, useView } from './view.ts';
@@ -21,44 +22,16 @@ interface Customer360Data {
   timeline: { type: string; id: string; timestamp: string; title: string | null; channel: string | null }[];
 }
 
+/** The record lists of the view and the columns each shows. */
+const LISTS: readonly (readonly ['orders' | 'contacts' | 'answers' | 'subscriptions', string[]])[] = [
+  ['orders', ['timestamp', 'id', 'status', 'amount', 'currency', 'channel']],
+  ['contacts', ['timestamp', 'id', 'channel', 'reason', 'agentId', 'resolvedAt', 'reopenCount']],
+  ['answers', ['timestamp', 'surveyId', 'metric', 'score', 'touchpoint', 'comment']],
+  ['subscriptions', ['timestamp', 'id', 'plan', 'status', 'mrr', 'startedAt', 'endedAt']],
+];
+
 const text = (v: unknown) =>
   v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-
-function RecordTable({ rows, columns, caption }: { rows: Row[]; columns: string[]; caption: string }) {
-  const { lang } = useView();
-  return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region takes focus so keyboard users can scroll it
-    <section className="scroll" aria-label={caption} tabIndex={0}>
-      <table className="records">
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th scope="col" key={c}>
-                {c}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={text(r.id)}>
-              {columns.map((c) => (
-                <td key={c}>
-                  {c === 'timestamp'
-                    ? formatDate(text(r[c]), lang, true)
-                    : c === 'amount'
-                      ? formatNumber(Number(r[c] ?? 0), lang, 2)
-                      : text(r[c])}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </section>
-  );
-}
 
 function Profile({ id }: { id: string }) {
   const view = useView();
@@ -107,46 +80,14 @@ function Profile({ id }: { id: string }) {
         {metricOf(view, 'clv') ? null : <NotAvailable id="clv" title={t('clv', lang)} />}
         {metricOf(view, 'health_score') ? null : <NotAvailable id="health_score" title={t('health', lang)} />}
       </div>
-      <section className="panel">
-        <h2>
-          {t('orders', lang)} ({data.orders.length})
-        </h2>
-        <RecordTable
-          rows={data.orders}
-          columns={['timestamp', 'id', 'status', 'amount', 'currency', 'channel']}
-          caption={t('orders', lang)}
-        />
-      </section>
-      <section className="panel">
-        <h2>
-          {t('contacts', lang)} ({data.contacts.length})
-        </h2>
-        <RecordTable
-          rows={data.contacts}
-          columns={['timestamp', 'id', 'channel', 'reason', 'agentId', 'resolvedAt', 'reopenCount']}
-          caption={t('contacts', lang)}
-        />
-      </section>
-      <section className="panel">
-        <h2>
-          {t('answers', lang)} ({data.answers.length})
-        </h2>
-        <RecordTable
-          rows={data.answers}
-          columns={['timestamp', 'surveyId', 'metric', 'score', 'touchpoint', 'comment']}
-          caption={t('answers', lang)}
-        />
-      </section>
-      <section className="panel">
-        <h2>
-          {t('subscriptions', lang)} ({data.subscriptions.length})
-        </h2>
-        <RecordTable
-          rows={data.subscriptions}
-          columns={['timestamp', 'id', 'plan', 'status', 'mrr', 'startedAt', 'endedAt']}
-          caption={t('subscriptions', lang)}
-        />
-      </section>
+      {LISTS.map(([key, columns]) => (
+        <section className="panel" key={key}>
+          <h2>
+            {t(key, lang)} ({data[key].length})
+          </h2>
+          <RecordTable rows={data[key]} columns={columns} caption={t(key, lang)} lang={lang} />
+        </section>
+      ))}
       <section className="panel">
         <h2>{t('timeline', lang)}</h2>
         <ol className="timeline">

@@ -7,17 +7,10 @@ import { useEffect, useRef } from 'react';
 import { api, type Row } from './api.ts';
 import { formatDate, formatNumber } from './format.ts';
 import { t } from './i18n.ts';
+import { RecordTable } from './record-table.tsx';
 import { type DrillRequest, metricOf, useAsync, useView } from './view.ts';
 
 const HIDDEN = new Set(['type', 'traits', 'properties', 'items', 'updatedAt']);
-
-/** A record's value as text (objects as JSON), timestamps in the reader's format. */
-function cell(key: string, value: unknown, lang: 'it' | 'en'): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'string' && /At$|^timestamp$/.test(key)) return formatDate(value, lang, true);
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
 
 export function Drill({ request, onClose }: { request: DrillRequest; onClose: () => void }) {
   const view = useView();
@@ -68,29 +61,7 @@ export function Drill({ request, onClose }: { request: DrillRequest; onClose: ()
             <strong className="drill-total">{formatNumber(data.total, view.lang)}</strong> (
             {formatNumber(records.length, view.lang)} {t('shown', view.lang)})
           </p>
-          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region takes focus so keyboard users can scroll it */}
-          <section className="scroll" aria-label={t('records', view.lang)} tabIndex={0}>
-            <table className="records">
-              <thead>
-                <tr>
-                  {columns.map((c) => (
-                    <th scope="col" key={c}>
-                      {c}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {records.map((r) => (
-                  <tr key={String(r.id)}>
-                    {columns.map((c) => (
-                      <td key={c}>{cell(c, r[c], view.lang)}</td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
+          <RecordTable rows={records} columns={columns} caption={t('records', view.lang)} lang={view.lang} />
         </>
       )}
     </dialog>
