@@ -89,12 +89,19 @@ export async function signIn(page: Page, user: { email: string; password: string
 }
 
 /** Waits until page `id` shows its numbers: no tile, panel or list still loading. */
-export async function waitForNumbers(page: Page, id: string): Promise<void> {
+export async function waitForNumbers(page: Page, id: string, timeout = 120_000): Promise<void> {
   await page.waitForFunction(
     (pageId) =>
       document.querySelector(`main[data-page="${pageId}"]`) !== null &&
       document.querySelectorAll('[aria-busy="true"]').length === 0,
     id,
-    { timeout: 120_000, polling: 50 },
+    { timeout, polling: 50 },
+  );
+}
+
+/** What is still loading on the page (panel ids or element classes), to say where time goes. */
+export function stillLoading(page: Page): Promise<string[]> {
+  return page.$$eval('[aria-busy="true"]', (els) =>
+    els.map((el) => el.getAttribute('data-panel') ?? el.className ?? el.tagName),
   );
 }
