@@ -285,3 +285,26 @@ describe('dashboard API', () => {
     expect(res.json().user.role).toBe('editor');
   });
 });
+
+describe('dashboard sessions over time', () => {
+  it('expire after 12 hours', async () => {
+    let now = new Date('2026-11-01T08:00:00Z');
+    const env = await makeEnv({ clock: { now: () => new Date(now) } });
+    try {
+      const res = await env.app.inject({
+        method: 'POST',
+        url: '/api/v1/session',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ key: env.project.secretKey }),
+      });
+      const cookie = `polso_session=${res.cookies.find((c) => c.name === 'polso_session')!.value}`;
+      const metrics = () => env.app.inject({ method: 'GET', url: '/api/v1/metrics', headers: { cookie } });
+      now = new Date('2026-11-01T19:59:00Z');
+      expect((await metrics()).statusCode).toBe(200);
+      now = new Date('2026-11-01T20:00:01Z');
+      expect((await metrics()).statusCode).toBe(401);
+    } finally {
+      await env.close();
+    }
+  });
+});

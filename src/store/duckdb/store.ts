@@ -760,8 +760,12 @@ export class DuckDbStore implements Store {
   }
 
   async addSession(tokenHash: string, session: SessionRow): Promise<void> {
-    await this.write((conn) =>
-      conn.run(
+    await this.write(async (conn) => {
+      // Expired sessions are dropped as new ones open, so the table stays as small as the live ones.
+      await conn.run(`DELETE FROM dashboard_sessions WHERE expires_at <= $now::TIMESTAMPTZ`, {
+        now: this.clock.now().toISOString(),
+      });
+      await conn.run(
         `INSERT INTO dashboard_sessions VALUES ($h, $p, $u, $r, $csrf, $at::TIMESTAMPTZ, $exp::TIMESTAMPTZ)`,
         {
           h: tokenHash,
@@ -772,8 +776,8 @@ export class DuckDbStore implements Store {
           at: this.clock.now().toISOString(),
           exp: session.expiresAt,
         },
-      ),
-    );
+      );
+    });
   }
 
   async findSession(tokenHash: string, now: Date): Promise<SessionRow | null> {

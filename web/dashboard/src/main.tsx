@@ -240,7 +240,11 @@ function App() {
       () => setSession(null),
     );
   }, []);
-  const lang = new URLSearchParams(window.location.search).get('lang') === 'en' ? 'en' : browserLang();
+  const asked = new URLSearchParams(window.location.search).get('lang');
+  const lang: Lang = asked === 'en' || asked === 'it' ? asked : browserLang();
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
   if (session === undefined) return <p>{t('loading', lang)}</p>;
   if (session === null)
     return (
