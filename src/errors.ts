@@ -52,6 +52,13 @@ export const ERRORS = {
   SURVEY_LINK_INVALID: { status: 404, message: 'This survey link is not valid' },
   SURVEY_BAD_ANSWER: { status: 422, message: 'An answer is not valid for its question' },
   SURVEY_BAD_WEBHOOK: { status: 422, message: 'The webhook is not valid' },
+  // Dashboard: sign-in, sessions, customer view, drill-down
+  POLSO_BAD_CREDENTIALS: { status: 401, message: 'Wrong e-mail, password or key' },
+  POLSO_CSRF: { status: 403, message: 'Missing or wrong CSRF token (X-CSRF-Token header)' },
+  POLSO_ROLE: { status: 403, message: 'Your role may not do this' },
+  POLSO_USER_EXISTS: { status: 409, message: 'A user with this e-mail address already exists' },
+  POLSO_BAD_USER: { status: 400, message: 'The user is not valid (e-mail, role or password)' },
+  POLSO_CUSTOMER_NOT_FOUND: { status: 404, message: 'No such customer in this project' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

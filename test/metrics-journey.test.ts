@@ -372,6 +372,17 @@ describe.each(ENGINES)('on $name', (engine) => {
       steps: { Visit: 4, Signup: 3, Buy: 1 },
       rates: { Signup: 75, Buy: 33.3333 },
     });
+    const bySegment = await q({
+      metrics: ['event_funnel'],
+      groupBy: ['segment'],
+      from: '2025-10-01',
+      to: '2025-11-01',
+      params: { event_funnel: { steps: 'Visit > Signup > Buy' } },
+    });
+    // The funnel's people have no customer record: one group without a segment, the same counts.
+    expect(bySegment.body.rows).toEqual([
+      expect.objectContaining({ segment: null, event_funnel: expect.objectContaining({ value: 25, n: 4 }) }),
+    ]);
     const wide = await funnel({ windowDays: 30 });
     expect(wide.body.rows[0].event_funnel.steps).toEqual({ Visit: 4, Signup: 4, Buy: 1 });
     const bad = await funnel({ steps: 'Visit > Visit' });

@@ -1,6 +1,6 @@
 /**
  * @module cli/main
- * The `polso` command: serve, project create, import, demo, query, survey, quickstart. This is the composition root:
+ * The `polso` command: serve, project create, user add, import, demo, query, survey, quickstart. This is the composition root:
  * the only place that reads `process.env`.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { addUser, type CreatedUser } from '../auth/users.ts';
 import { generateDemo } from '../demo/generate.ts';
 import { toCsv } from '../engine/export.ts';
 import { planQuery } from '../engine/plan.ts';
@@ -102,6 +103,8 @@ async function serve(opts: { data: string; port?: number; host: string; quiet?: 
     clock: systemClock,
     logger: env.POLSO_LOG === 'debug' ? { level: 'info' } : { level: 'warn' },
     adminToken,
+    // Plain HTTP on another host than localhost cannot carry Secure cookies; behind TLS keep the default.
+    secureCookies: env.POLSO_INSECURE_COOKIES !== '1',
     limits: {
       ...(env.POLSO_BODY_LIMIT ? { bodyBytes: Number(env.POLSO_BODY_LIMIT) } : {}),
       ...(env.POLSO_RECORD_LIMIT ? { recordBytes: Number(env.POLSO_RECORD_LIMIT) } : {}),
@@ -252,6 +255,39 @@ project
   });
 
 program
+  .command('user')
+  .description('Dashboard users')
+  .command('add <email>')
+  .description('Add a dashboard user; prints a generated password (shown once) unless --password-stdin')
+  .requiredOption('--project <id>', 'project id')
+  .option('--role <role>', 'viewer, editor or admin', 'viewer')
+  .option('--password-stdin', 'read the password from standard input')
+  .option('--data <dir>', 'data directory', defaultData)
+  .option('--json', 'print JSON')
+  .action(async (email: string, opts) => {
+    const password = opts.passwordStdin ? await readStdin() : undefined;
+    const input = { projectId: opts.project, email, role: opts.role, password };
+    const user = await withData(
+      resolve(opts.data),
+      (store) => addUser(store, input),
+      (server) => adminCall(server, 'users', input) as Promise<CreatedUser>,
+    );
+    print(
+      !!opts.json,
+      user,
+      `User ${user.email} (${user.role}) added to ${user.projectId}${user.password ? `\n  password: ${user.password}\nKeep it: it is stored hashed and cannot be shown again.` : ''}`,
+    );
+  });
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+program
   .command('import <file>')
   .description('Bulk import a CSV, NDJSON or Parquet file of one record type')
   .requiredOption('--type <kind>', 'record type (customer, contact, order, …)')
@@ -316,6 +352,7 @@ program
       [
         '',
         `Polso is running at ${base}`,
+        `  dashboard: ${base}/ (sign in with the secret key below, or a user from \`polso user add\`)`,
         `  health:   ${base}/healthz`,
         `  records:  curl -H "Authorization: Bearer <secret key>" ${base}/api/v1/records/contact?limit=5`,
         keys?.secretKey

@@ -261,6 +261,21 @@ export function aggregateSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
 }
 
 /**
+ * The records behind a value (drill-down): the metric's own records in scope — range, filters and the
+ * metric's conditions — newest first, each row carrying the total in scope as `_total`.
+ */
+export function recordsSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range, limit: number) {
+  const b = new Binder(d);
+  const sc = scope(plan, m, d, b, range);
+  const sql = `SELECT s.*, count(*) OVER () AS _total
+  FROM ${sc.from}
+  WHERE ${sc.where}
+  ORDER BY ${sc.time} DESC, s.id
+  LIMIT ${b.bind(limit, 'limit')}`;
+  return { sql, params: b.values };
+}
+
+/**
  * The order statistics of a duration metric at the ranks asked for (per group size n), from a
  * window over the values of each group. `ranks` is bound as JSON rows `{n, r}`.
  */
@@ -551,7 +566,11 @@ export function eventFunnelSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range
   const steps = funnelSteps(m).map((name) => b.bind(name, 'step'));
   const window = b.bind(Number(m.params.windowDays), 'window');
   const who = compileExpr(measure.person, d, b, m);
-  const g = grouping(plan, sc.dims, plan.grain ? d.bucket('f.t0', plan.grain, tz) : null);
+  const g = grouping(
+    plan,
+    plan.groupBy.map((_, i) => `f.d${i} AS d${i}`),
+    plan.grain ? d.bucket('f.t0', plan.grain, tz) : null,
+  );
   const later = steps.slice(1).map(
     (step, i) => `, s${i + 1} AS (
       SELECT p.who, p.t0, min(ev.ts) AS t${i + 1} FROM s${i} p JOIN ev ON ev.who = p.who AND ev.name = ${step}

@@ -3,6 +3,7 @@
  * The app factory: builds the HTTP API around a store, a clock and a logger, without listening.
  * `polso serve` listens; tests call `app.inject()`.
  */
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { KeyResolver } from '../auth/keys.ts';
 import { PolsoError } from '../errors.ts';
@@ -12,11 +13,14 @@ import { SurveyService } from '../surveys/service.ts';
 import type { Clock } from '../util/clock.ts';
 import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { projectRoutes } from './routes/project.ts';
 import { queryRoutes } from './routes/query.ts';
 import { recordRoutes } from './routes/records.ts';
 import { segmentRoutes } from './routes/segment.ts';
 import { surveyRoutes } from './routes/surveys.ts';
+import { Sessions } from './session.ts';
+import { webRoutes } from './web.ts';
 
 export interface AppOptions {
   store: Store;
@@ -28,6 +32,10 @@ export interface AppOptions {
   adminToken?: string;
   /** Survey operations with their delivery routes; absent: links only, at http://127.0.0.1:8787. */
   surveys?: SurveyService;
+  /** Mark session cookies `Secure` (default true; browsers accept them on localhost over HTTP too). */
+  secureCookies?: boolean;
+  /** Folder of the built dashboard (default: web/dashboard/dist of this package). */
+  webRoot?: string;
 }
 
 /** Everything a route needs, passed explicitly. */
@@ -38,6 +46,7 @@ export interface AppContext {
   limits: IngestLimits;
   adminToken?: string;
   surveys: SurveyService;
+  sessions: Sessions;
 }
 
 const BODY_TYPES = ['application/json', 'application/x-ndjson', 'application/ndjson', 'text/plain'];
@@ -70,8 +79,10 @@ export function createApp(options: AppOptions): FastifyInstance {
         baseUrl: () => 'http://127.0.0.1:8787',
         delivery: { messageDomain: 'polso.localhost' },
       }),
+    sessions: new Sessions(options.store, options.clock, options.secureCookies ?? true),
   };
 
+  app.register(fastifyCookie);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(BODY_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
@@ -112,6 +123,8 @@ export function createApp(options: AppOptions): FastifyInstance {
   queryRoutes(app, ctx);
   adminRoutes(app, ctx);
   surveyRoutes(app, ctx);
+  dashboardRoutes(app, ctx);
+  webRoutes(app, options.webRoot);
   return app;
 }
 

@@ -6,7 +6,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { KeyResolver, Principal } from '../auth/keys.ts';
 import { PolsoError } from '../errors.ts';
-import type { KeyScope } from '../store/store.ts';
+import type { KeyScope, Project, Role } from '../store/store.ts';
+import type { Sessions } from './session.ts';
 
 /** The token carried by a request, if any. */
 export function tokenOf(req: FastifyRequest): string | null {
@@ -38,4 +39,23 @@ export async function authorize(
       `A ${principal.key.scope} key may not do this; use a ${allowed.join(' or ')} key`,
     );
   return principal;
+}
+
+/**
+ * A reader of a project's data: a secret key (`Authorization`), or a dashboard session of at least
+ * `minRole` (with its CSRF token on state-changing requests). Either way scoped to one project.
+ */
+export async function authorizeReader(
+  req: FastifyRequest,
+  ctx: { keys: KeyResolver; sessions: Sessions; store: { getProject(id: string): Promise<Project | null> } },
+  minRole: Role = 'viewer',
+): Promise<{ project: Project; role: Role }> {
+  if (req.headers.authorization) {
+    const { project } = await authorize(req, ctx.keys, ['secret']);
+    return { project, role: 'admin' };
+  }
+  const session = await ctx.sessions.require(req, minRole);
+  const project = await ctx.store.getProject(session.projectId);
+  if (!project) throw new PolsoError('POLSO_UNAUTHORIZED', 'The project of this session no longer exists');
+  return { project, role: session.role };
 }

@@ -83,6 +83,8 @@ export function openApiDocument(): Record<string, unknown> {
     },
   };
   const secret = [{ bearer: [] }];
+  /** Reads: a secret key, or a dashboard session (its CSRF token in X-CSRF-Token on POST/PATCH/DELETE). */
+  const reader = [{ bearer: [] }, { session: [], csrf: [] }];
   return {
     openapi: '3.1.0',
     info: { title: 'Polso API', version: '1', description: 'Customer engagement and experience, measured.' },
@@ -92,6 +94,19 @@ export function openApiDocument(): Record<string, unknown> {
           type: 'http',
           scheme: 'bearer',
           description: 'polso_wk_… (write), polso_pk_… (public) or polso_sk_… (secret)',
+        },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'polso_session',
+          description: 'Dashboard session (POST /api/v1/session); Secure, HttpOnly, SameSite=Strict',
+        },
+        csrf: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-CSRF-Token',
+          description:
+            "The session's csrfToken, required with the session cookie on every POST, PATCH and DELETE",
         },
         segmentBasic: {
           type: 'http',
@@ -189,7 +204,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/v1/query': {
         post: {
           summary: 'Metrics by dimension and period, with n, intervals and comparison',
-          security: secret,
+          security: reader,
           parameters: [{ name: 'format', in: 'query', schema: { enum: ['json', 'csv'] } }],
           requestBody: json({ $ref: '#/components/schemas/Query' }),
           responses: {
@@ -201,7 +216,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/v1/metrics': {
         get: {
           summary: 'The metric catalogue (Italian and English)',
-          security: secret,
+          security: reader,
           responses: { 200: { description: 'Catalogue' } },
         },
       },
@@ -236,7 +251,88 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { 200: { description: 'Revoked' }, ...errors(404) },
         },
       },
+      '/api/v1/query/records': {
+        post: {
+          summary:
+            'The records behind a data point: one metric, its range and filters (the point as filters), newest first',
+          security: reader,
+          requestBody: json({
+            allOf: [
+              { $ref: '#/components/schemas/Query' },
+              {
+                type: 'object',
+                properties: {
+                  metrics: { type: 'array', minItems: 1, maxItems: 1 },
+                  limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+                },
+              },
+            ],
+          }),
+          responses: {
+            200: {
+              description: 'The metric, its source record type, the total in scope and the newest records',
+              ...json({
+                type: 'object',
+                properties: {
+                  metric: { type: 'string' },
+                  type: { enum: [...RECORD_KINDS] },
+                  total: { type: 'integer' },
+                  records: { type: 'array', items: { $ref: '#/components/schemas/Record' } },
+                },
+              }),
+            },
+            ...errors(400, 401, 403),
+          },
+        },
+      },
+      '/api/v1/session': {
+        get: {
+          summary: 'The current dashboard session ({"authenticated": false} without one)',
+          responses: { 200: { description: 'Project, user, role and csrfToken' } },
+        },
+        post: {
+          summary: 'Sign in with {email, password} or {key} (the secret key); sets the session cookie',
+          requestBody: json({
+            oneOf: [
+              {
+                type: 'object',
+                required: ['email', 'password'],
+                properties: { email: { type: 'string' }, password: { type: 'string' } },
+              },
+              { type: 'object', required: ['key'], properties: { key: { type: 'string' } } },
+            ],
+          }),
+          responses: { 201: { description: 'Project, user, role and csrfToken' }, ...errors(401, 403) },
+        },
+        delete: {
+          summary: 'Sign out',
+          security: [{ session: [], csrf: [] }],
+          responses: { 204: { description: 'Signed out' }, ...errors(401, 403) },
+        },
+      },
+      '/api/v1/customers': {
+        get: {
+          summary: 'Customers whose id, name or e-mail contains q (case-insensitive)',
+          security: reader,
+          parameters: [
+            { name: 'q', in: 'query', schema: { type: 'string', maxLength: 200 } },
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+            },
+          ],
+          responses: { 200: { description: '{customers: [customer records]}' }, ...errors(400, 401) },
+        },
+      },
       '/api/v1/customers/{id}': {
+        get: {
+          summary:
+            "A customer's 360° view: profile, orders, contacts, survey answers, subscriptions, one timeline",
+          security: reader,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'The newest 200 records of each kind' }, ...errors(401, 404) },
+        },
         delete: {
           summary: 'Erase every record of a customer (GDPR)',
           security: secret,

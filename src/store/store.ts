@@ -57,6 +57,30 @@ export interface ApiKeyRow {
   revokedAt: string | null;
 }
 
+/** Dashboard roles: `viewer` reads, `editor` may also change views and surveys, `admin` also manages users. */
+export type Role = 'viewer' | 'editor' | 'admin';
+
+export const ROLES: readonly Role[] = ['viewer', 'editor', 'admin'];
+
+/** A person who signs in to the dashboard of one project. */
+export interface DashboardUser {
+  id: string;
+  projectId: string;
+  email: string;
+  role: Role;
+  createdAt: string;
+}
+
+/** A signed-in browser: stored by the hash of its cookie token, with its CSRF token. */
+export interface SessionRow {
+  projectId: string;
+  /** Null for a session opened with the project's secret key (first run, before any user exists). */
+  userId: string | null;
+  role: Role;
+  csrfToken: string;
+  expiresAt: string;
+}
+
 /** Outcome of one ingestion: counts, and every rejected record with its position, field and reason. */
 export interface IngestResult {
   /** Valid records that are new, or new content for a known state. */
@@ -128,5 +152,21 @@ export interface Store extends SqlExecutor {
   count(projectId: string, kind: RecordKind): Promise<number>;
   /** Survey definitions, invitations, scheduler, outbox, opt-outs and webhooks. */
   readonly surveys: SurveyState;
+  /** Customers whose id, name or email contains `text` (case-insensitive), by name. */
+  searchCustomers(projectId: string, text: string, limit: number): Promise<Record<string, unknown>[]>;
+  /** A customer's newest records of every kind that involves a person (at most `limit` a kind). */
+  customerRecords(
+    projectId: string,
+    customerId: string,
+    limit: number,
+  ): Promise<Partial<Record<RecordKind, Record<string, unknown>[]>>>;
+  /** Adds a dashboard user; the e-mail address is unique across projects. */
+  addUser(projectId: string, email: string, role: Role, passwordHash: string): Promise<DashboardUser>;
+  findUserByEmail(email: string): Promise<(DashboardUser & { passwordHash: string }) | null>;
+  findUserById(id: string): Promise<DashboardUser | null>;
+  addSession(tokenHash: string, session: SessionRow): Promise<void>;
+  /** The session of a token hash, if it has not expired at `now`. */
+  findSession(tokenHash: string, now: Date): Promise<SessionRow | null>;
+  deleteSession(tokenHash: string): Promise<void>;
   close(): Promise<void>;
 }

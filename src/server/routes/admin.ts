@@ -1,11 +1,12 @@
 /**
  * @module server/routes/admin
  * The local admin API, used by CLI commands while `polso serve` holds the database: create a
- * project, import a file, query, define a survey. Authenticated by the token `serve` writes into the data directory (readable
+ * project, add a dashboard user, import a file, query, define a survey. Authenticated by the token `serve` writes into the data directory (readable
  * only by its owner), so only someone with access to the data directory can use it.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { addUser } from '../../auth/users.ts';
 import { PolsoError } from '../../errors.ts';
 import { createProjectWithKeys, defineSurvey, importFile, queryProject } from '../../service/operations.ts';
 import { type AppContext, objectBody } from '../app.ts';
@@ -32,6 +33,11 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/api/v1/admin/query', async (req) => {
     requireAdmin(req, ctx);
     return queryProject(ctx.store, objectBody(req.body), ctx.clock.now());
+  });
+
+  app.post('/api/v1/admin/users', async (req, reply) => {
+    requireAdmin(req, ctx);
+    return reply.code(201).send(await addUser(ctx.store, objectBody(req.body)));
   });
 
   app.post('/api/v1/admin/import', async (req) => {

@@ -1,6 +1,6 @@
 /**
  * @module server/routes/query
- * `POST /api/v1/query` (secret key): metrics by dimensions and period, as JSON or CSV
+ * `POST /api/v1/query` (secret key or dashboard session): metrics by dimensions and period, as JSON or CSV
  * (`?format=csv`); `GET /api/v1/metrics`: the catalogue in Italian and English.
  */
 import type { FastifyInstance } from 'fastify';
@@ -10,11 +10,11 @@ import { runQuery } from '../../engine/run.ts';
 import { PolsoError } from '../../errors.ts';
 import { catalogueView } from '../../metrics/view.ts';
 import { type AppContext, objectBody } from '../app.ts';
-import { authorize } from '../auth.ts';
+import { authorizeReader } from '../auth.ts';
 
 export function queryRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post<{ Querystring: { format?: string } }>('/api/v1/query', async (req, reply) => {
-    const { project } = await authorize(req, ctx.keys, ['secret']);
+    const { project } = await authorizeReader(req, ctx);
     const format = req.query.format ?? 'json';
     if (format !== 'json' && format !== 'csv') throw new PolsoError('POLSO_BAD_QUERY', 'format: json or csv');
     const plan = planQuery(objectBody(req.body), project, ctx.clock.now());
@@ -28,7 +28,7 @@ export function queryRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.get('/api/v1/metrics', async (req) => {
-    await authorize(req, ctx.keys, ['secret']);
+    await authorizeReader(req, ctx);
     return catalogueView();
   });
 }

@@ -114,6 +114,16 @@ export const MIGRATIONS: readonly { version: number; name: string; statements: (
          secret VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (project_id, id))`,
     ],
   },
+  {
+    version: 5,
+    name: 'dashboard users (scrypt password hashes, roles) and sessions',
+    statements: () => [
+      `CREATE TABLE dashboard_users (id VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, email VARCHAR NOT NULL UNIQUE,
+         role VARCHAR NOT NULL, password_hash VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL)`,
+      `CREATE TABLE dashboard_sessions (token_hash VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, user_id VARCHAR,
+         role VARCHAR NOT NULL, csrf_token VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ NOT NULL)`,
+    ],
+  },
 ];
 
 /** The value whose hash tells whether DuckDB's `hash()` still gives the keys stored. */

@@ -12,10 +12,12 @@ import { PolsoError, type RecordError, recordError } from '../../errors.ts';
 import type { ColumnBatch } from '../../ingest/columns.ts';
 import { fieldsOf, KINDS, RECORD_KINDS, type RecordKind } from '../../model/kinds.ts';
 import { describeProblem } from '../../model/messages.ts';
+import { recordFromRow, toIso } from '../../model/rows.ts';
 import type { SurveyState } from '../../surveys/state.ts';
 import type { Clock } from '../../util/clock.ts';
 import {
   type ApiKeyRow,
+  type DashboardUser,
   DEFAULT_PROJECT_CONFIG,
   type ImportSpec,
   type IngestOptions,
@@ -24,6 +26,8 @@ import {
   type ProgressFn,
   type Project,
   type ProjectConfig,
+  type Role,
+  type SessionRow,
   type Store,
 } from '../store.ts';
 import * as merge from './merge-sql.ts';
@@ -706,6 +710,115 @@ export class DuckDbStore implements Store {
     return Number(row?.n ?? 0);
   }
 
+  async searchCustomers(projectId: string, text: string, limit: number): Promise<Record<string, unknown>[]> {
+    const rows = await this.rows(
+      `SELECT * EXCLUDE (_key, _hash) FROM customers
+       WHERE project_id = $p AND (contains(lower(id), $t) OR contains(lower(coalesce(name, '')), $t)
+         OR contains(lower(coalesce(email, '')), $t))
+       ORDER BY name NULLS LAST, id LIMIT $limit`,
+      { p: projectId, t: text.toLowerCase(), limit },
+    );
+    return rows.map((r) => recordFromRow('customer', r));
+  }
+
+  async customerRecords(
+    projectId: string,
+    customerId: string,
+    limit: number,
+  ): Promise<Partial<Record<RecordKind, Record<string, unknown>[]>>> {
+    const out: Partial<Record<RecordKind, Record<string, unknown>[]>> = {};
+    for (const kind of RECORD_KINDS) {
+      const spec = KINDS[kind];
+      const owner = kind === 'customer' ? 'id' : spec.person ? 'customer_id' : null;
+      if (!owner) continue;
+      const rows = await this.rows(
+        `SELECT * EXCLUDE (_key, _hash) FROM ${ident(spec.table)}
+         WHERE project_id = $p AND ${owner} = $c ORDER BY ts DESC, id LIMIT $limit`,
+        { p: projectId, c: customerId, limit },
+      );
+      out[kind] = rows.map((r) => recordFromRow(kind, r));
+    }
+    return out;
+  }
+
+  // ---- dashboard users and sessions ----------------------------------------------------------
+
+  async addUser(projectId: string, email: string, role: Role, passwordHash: string): Promise<DashboardUser> {
+    const user: DashboardUser = {
+      id: `usr_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
+      projectId,
+      email,
+      role,
+      createdAt: this.clock.now().toISOString(),
+    };
+    await this.write(async (conn) => {
+      const taken = await conn.runAndReadAll(`SELECT 1 FROM dashboard_users WHERE email = $e`, { e: email });
+      if (taken.currentRowCount > 0)
+        throw new PolsoError('POLSO_USER_EXISTS', `A user with e-mail ${email} already exists`);
+      await conn.run(`INSERT INTO dashboard_users VALUES ($id, $p, $e, $r, $h, $at::TIMESTAMPTZ)`, {
+        id: user.id,
+        p: projectId,
+        e: email,
+        r: role,
+        h: passwordHash,
+        at: user.createdAt,
+      });
+    });
+    return user;
+  }
+
+  async findUserByEmail(email: string): Promise<(DashboardUser & { passwordHash: string }) | null> {
+    const [row] = await this.rows(`SELECT * FROM dashboard_users WHERE email = $e`, { e: email });
+    return row ? { ...toUser(row), passwordHash: String(row.password_hash) } : null;
+  }
+
+  async findUserById(id: string): Promise<DashboardUser | null> {
+    const [row] = await this.rows(`SELECT * FROM dashboard_users WHERE id = $id`, { id });
+    return row ? toUser(row) : null;
+  }
+
+  async addSession(tokenHash: string, session: SessionRow): Promise<void> {
+    await this.write(async (conn) => {
+      // Expired sessions are dropped as new ones open, so the table stays as small as the live ones.
+      await conn.run(`DELETE FROM dashboard_sessions WHERE expires_at <= $now::TIMESTAMPTZ`, {
+        now: this.clock.now().toISOString(),
+      });
+      await conn.run(
+        `INSERT INTO dashboard_sessions VALUES ($h, $p, $u, $r, $csrf, $at::TIMESTAMPTZ, $exp::TIMESTAMPTZ)`,
+        {
+          h: tokenHash,
+          p: session.projectId,
+          u: session.userId,
+          r: session.role,
+          csrf: session.csrfToken,
+          at: this.clock.now().toISOString(),
+          exp: session.expiresAt,
+        },
+      );
+    });
+  }
+
+  async findSession(tokenHash: string, now: Date): Promise<SessionRow | null> {
+    const [row] = await this.rows(
+      `SELECT * FROM dashboard_sessions WHERE token_hash = $h AND expires_at > $now::TIMESTAMPTZ`,
+      { h: tokenHash, now: now.toISOString() },
+    );
+    if (!row) return null;
+    return {
+      projectId: String(row.project_id),
+      userId: row.user_id == null ? null : String(row.user_id),
+      role: String(row.role) as Role,
+      csrfToken: String(row.csrf_token),
+      expiresAt: toIso(row.expires_at),
+    };
+  }
+
+  async deleteSession(tokenHash: string): Promise<void> {
+    await this.write((conn) =>
+      conn.run(`DELETE FROM dashboard_sessions WHERE token_hash = $h`, { h: tokenHash }),
+    );
+  }
+
   readonly dialect = duckdbDialect;
 
   /** Runs a read query with bound parameters (the metric engine's queries). */
@@ -792,22 +905,12 @@ function toKey(row: Record<string, unknown>): ApiKeyRow {
   };
 }
 
-/** A timestamp read from DuckDB as ISO 8601 text in UTC. */
-export function toIso(value: unknown): string {
-  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
-}
-
-/** A stored row back in the API's shape (camelCase names, ISO timestamps, numbers). */
-function recordFromRow(kind: RecordKind, row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { type: kind };
-  for (const fl of fieldsOf(KINDS[kind])) {
-    const v = row[fl.column];
-    if (v === null || v === undefined) continue;
-    if (fl.type === 'timestamp') out[fl.name] = toIso(v);
-    else if (fl.type === 'json') out[fl.name] = typeof v === 'string' ? JSON.parse(v) : v;
-    else if (typeof v === 'bigint') out[fl.name] = Number(v);
-    else if (fl.name === 'amount' || fl.name === 'mrr') out[fl.name] = Number(v);
-    else out[fl.name] = v;
-  }
-  return out;
+function toUser(row: Record<string, unknown>): DashboardUser {
+  return {
+    id: String(row.id),
+    projectId: String(row.project_id),
+    email: String(row.email),
+    role: String(row.role) as Role,
+    createdAt: toIso(row.created_at),
+  };
 }

@@ -5,6 +5,7 @@
  */
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { fieldsOf, KINDS } from '../../model/kinds.ts';
+import { toIso } from '../../model/rows.ts';
 import type { SurveyDefinition } from '../../surveys/definition.ts';
 import type {
   Dropoff,
@@ -19,7 +20,6 @@ import type {
   Webhook,
 } from '../../surveys/state.ts';
 import { ident } from './schema.ts';
-import { toIso } from './store.ts';
 
 type Params = Record<string, DuckDBValue>;
 

@@ -1,0 +1,78 @@
+/**
+ * Dashboard benchmark: loads demo data into a fresh store, serves the dashboard, and drives Debian's
+ * Chromium over every page, timing from navigation to the moment the page shows its numbers (no tile,
+ * panel or list still loading). Prints the median and worst time per page over the runs (a page still
+ * loading after --timeout ms counts as Infinity, printed as null, and what it waits for is named).
+ *
+ *   npx tsx bench/dashboard.ts --records 1000000 --runs 3
+ *   npx tsx bench/dashboard.ts --url http://127.0.0.1:8787 --key polso_sk_…   # a running server (e.g. quickstart)
+ */
+import {
+  launchChromium,
+  signIn,
+  startDashboardServer,
+  stillLoading,
+  waitForNumbers,
+} from '../test/browser.ts';
+import { arg, peakRssMb, percentile } from './util.ts';
+
+const records = Number(arg('records', '1000000'));
+const runs = Number(arg('runs', '3'));
+const range = { from: arg('from', '2026-08-01'), to: arg('to', '2026-11-01') };
+const timeoutMs = Number(arg('timeout', '60000'));
+const pages = ['overview', 'feedback', 'service', 'customers', 'digital', 'social', 'customer360'];
+
+const target = arg('url', '');
+let t = performance.now();
+const server = target ? null : await startDashboardServer(records);
+const loadSeconds = (performance.now() - t) / 1000;
+const url = server?.url ?? target;
+const browser = await launchChromium();
+try {
+  const page = await (
+    await browser.newContext({ locale: 'it-IT', viewport: { width: 1280, height: 900 } })
+  ).newPage();
+  await page.goto(url);
+  if (server) await signIn(page, server.user);
+  else {
+    await page.getByRole('button', { name: /chiave segreta/ }).click();
+    await page.getByLabel(/Chiave segreta/).fill(arg('key', ''));
+    await page.getByRole('button', { name: 'Accedi', exact: true }).click();
+    await page.locator('main[data-page]').waitFor();
+  }
+  const times: Record<string, number[]> = Object.fromEntries(pages.map((p) => [p, []]));
+  for (let run = 0; run < runs; run++)
+    for (const id of pages) {
+      t = performance.now();
+      await page.goto(`${url}/?${new URLSearchParams({ page: id, ...range })}`);
+      try {
+        await waitForNumbers(page, id, timeoutMs);
+        times[id]!.push(performance.now() - t);
+      } catch {
+        console.error(
+          `${id}: no numbers after ${timeoutMs} ms; still loading: ${(await stillLoading(page)).join(', ')}`,
+        );
+        times[id]!.push(Number.POSITIVE_INFINITY);
+      }
+    }
+  const perPage = Object.fromEntries(
+    Object.entries(times).map(([id, ms]) => {
+      const sorted = [...ms].sort((a, b) => a - b);
+      return [id, { p50: Math.round(percentile(sorted, 50)), max: Math.round(sorted.at(-1)!) }];
+    }),
+  );
+  console.log(
+    JSON.stringify({
+      benchmark: 'dashboard-time-to-numbers',
+      records: server ? records : `served at ${url}`,
+      range,
+      runs,
+      loadSeconds: Math.round(loadSeconds * 10) / 10,
+      msPerPage: perPage,
+      serverPeakRssMb: peakRssMb(),
+    }),
+  );
+} finally {
+  await browser.close();
+  await server?.close();
+}

@@ -1,0 +1,298 @@
+/**
+ * The dashboard end to end, in Debian's Chromium: sign-in, every page's numbers equal to
+ * `POST /api/v1/query` for the same filters, filters and drill-down, the language switch, the
+ * customer 360 view, no console errors, an axe-core check and a screenshot of every page
+ * (test-output/screenshots/).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatValue, type Lang, type Unit } from '../web/dashboard/src/format.ts';
+import {
+  type DashboardServer,
+  launchChromium,
+  signIn,
+  startDashboardServer,
+  waitForNumbers,
+} from './browser.ts';
+
+const SHOTS = resolve(import.meta.dirname, '../test-output/screenshots');
+const RANGE = { from: '2026-08-01', to: '2026-11-01' };
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const PAGES = [
+  ['overview', 'Panoramica'],
+  ['feedback', 'Feedback'],
+  ['service', 'Assistenza'],
+  ['customers', 'Clienti'],
+  ['digital', 'Digitale'],
+  ['social', 'Social'],
+] as const;
+
+type Catalogue = { metrics: { id: string; unit: Unit; dimensions: string[] }[] };
+type Value = { value: number | null; n: number };
+
+describe('dashboard in Chromium', () => {
+  let server: DashboardServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let catalogue: Catalogue;
+  const problems: string[] = [];
+
+  async function api<T>(path: string, body?: unknown): Promise<T> {
+    const res = await fetch(server.url + path, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${server.project.secretKey}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    expect(res.status, path).toBe(200);
+    return (await res.json()) as T;
+  }
+
+  /** The API's total of one metric for the view's range, comparison and the filters that apply to it. */
+  async function apiValue(id: string, filters: Record<string, string[]> = {}): Promise<Value> {
+    const dims = catalogue.metrics.find((m) => m.id === id)!.dimensions;
+    const applicable = Object.fromEntries(Object.entries(filters).filter(([d]) => dims.includes(d)));
+    const body = {
+      metrics: [id],
+      ...RANGE,
+      compare: 'previous_period',
+      ...(Object.keys(applicable).length ? { filters: applicable } : {}),
+    };
+    return (await api<{ rows: Record<string, Value>[] }>('/api/v1/query', body)).rows[0]![id]!;
+  }
+
+  /** Every tile on the page shows the API's value, formatted for `lang`; returns how many were compared. */
+  async function checkTiles(lang: Lang, filters: Record<string, string[]> = {}): Promise<number> {
+    const tiles = await page.locator('.tile[data-value]').evaluateAll((els) =>
+      els.map((el) => ({
+        id: el.getAttribute('data-metric')!,
+        raw: el.getAttribute('data-value')!,
+        n: el.getAttribute('data-n')!,
+        text: el.querySelector('.value')!.textContent!,
+      })),
+    );
+    for (const tile of tiles) {
+      const expected = await apiValue(tile.id, filters);
+      const unit = catalogue.metrics.find((m) => m.id === tile.id)!.unit;
+      expect({ id: tile.id, raw: tile.raw, n: tile.n, text: tile.text }).toEqual({
+        id: tile.id,
+        raw: expected.value === null ? '' : String(expected.value),
+        n: String(expected.n),
+        text: formatValue(expected.value, unit, lang),
+      });
+    }
+    return tiles.length;
+  }
+
+  async function axe(name: string): Promise<void> {
+    // Evaluated through the DevTools protocol, so the page's Content-Security-Policy stays on.
+    await page.evaluate(AXE);
+    const violations = await page.evaluate(async () => {
+      const w = window as unknown as {
+        axe: { run(): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> };
+      };
+      return (await w.axe.run()).violations.map(
+        (v) => `${v.id}: ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`,
+      );
+    });
+    expect(violations, name).toEqual([]);
+  }
+
+  const shoot = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+
+  async function open(id: string, label: string) {
+    await page.getByRole('navigation').getByRole('link', { name: label, exact: true }).click();
+    await waitForNumbers(page, id);
+  }
+
+  /** Opens a page from its address, with the test's range (each test starts from a clean view). */
+  async function visit(id: string, extra: Record<string, string> = {}) {
+    await page.goto(`${server.url}/?${new URLSearchParams({ page: id, ...RANGE, ...extra })}`);
+    await waitForNumbers(page, id);
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startDashboardServer(15_000, { threads: 2 });
+    catalogue = await api<Catalogue>('/api/v1/metrics');
+    browser = await launchChromium();
+    context = await browser.newContext({ locale: 'it-IT', viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    // Every request stays on this server (no CDN).
+    page.on('request', (r) => {
+      if (!r.url().startsWith(server.url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:'))
+        problems.push(`request outside Polso: ${r.url()}`);
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('asks to sign in, refuses a wrong password, and signs in', async () => {
+    await page.goto(`${server.url}/?from=${RANGE.from}&to=${RANGE.to}`);
+    await page.getByRole('heading', { name: 'Accedi' }).waitFor();
+    await axe('sign-in');
+    await shoot('sign-in');
+    await page.getByLabel('E-mail').fill(server.user.email);
+    await page.getByLabel('Password').fill('not the password');
+    const refused = page.waitForEvent('console');
+    await page.getByRole('button', { name: 'Accedi', exact: true }).click();
+    await page.getByRole('alert').waitFor();
+    // The browser logs the 401 itself; it is the expected answer, not a fault of the page.
+    await refused;
+    problems.length = 0;
+    await signIn(page, server.user);
+    await waitForNumbers(page, 'overview');
+    const cookies = await context.cookies();
+    expect(cookies.find((c) => c.name === 'polso_session')).toMatchObject({
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Strict',
+    });
+  });
+
+  it('shows on every page the numbers of the query API, with an axe check and a screenshot', async () => {
+    let compared = 0;
+    for (const [id, label] of PAGES) {
+      await open(id, label);
+      expect(await page.locator('h1').textContent()).toBe(label);
+      compared += await checkTiles('it');
+      await axe(id);
+      await shoot(id);
+    }
+    expect(compared).toBeGreaterThanOrEqual(35);
+  });
+
+  it('shows a panel by dimension with the API numbers, and drills down to the records behind a point', async () => {
+    await visit('service');
+    const panel = page.locator('[data-panel="volume-channel"]');
+    await panel.getByText('Valore').click();
+    const shown = await panel
+      .locator('tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((r) => [
+          r.getAttribute('data-key'),
+          r.querySelector('td[data-value]')!.getAttribute('data-value'),
+        ]),
+      );
+    const api_ = await api<{ rows: Record<string, unknown>[] }>('/api/v1/query', {
+      metrics: ['contact_volume'],
+      groupBy: ['channel'],
+      ...RANGE,
+    });
+    expect(shown).toEqual(
+      api_.rows.map((r) => [String(r.channel), String((r.contact_volume as Value).value)]),
+    );
+    const chat = api_.rows.find((r) => r.channel === 'chat')!.contact_volume as Value;
+    await panel.getByRole('button', { name: 'chat', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('.drill-total').waitFor();
+    expect(await dialog.locator('.drill-total').textContent()).toBe(
+      new Intl.NumberFormat('it-IT').format(chat.n),
+    );
+    expect(await dialog.locator('tbody tr').count()).toBe(Math.min(chat.n, 100));
+    await axe('drill-down');
+    await shoot('drill-down');
+    await dialog.getByRole('button', { name: 'Chiudi' }).click();
+  });
+
+  it('applies a global filter to every tile that takes it, and keeps it in the URL', async () => {
+    await visit('feedback');
+    await page.getByRole('combobox', { name: 'Canale', exact: true }).selectOption('chat');
+    await waitForNumbers(page, 'feedback');
+    expect(new URL(page.url()).searchParams.get('channel')).toBe('chat');
+    expect(await checkTiles('it', { channel: ['chat'] })).toBeGreaterThan(3);
+    // The comments are those of the chat answers behind the metrics, newest first.
+    const shown = await page.locator('.comments li p:first-child').allTextContents();
+    const behind = await Promise.all(
+      ['nps', 'csat', 'ces'].map((m) =>
+        api<{ records: { comment?: string; timestamp: string }[] }>('/api/v1/query/records', {
+          metrics: [m],
+          ...RANGE,
+          filters: { channel: ['chat'] },
+          limit: 300,
+        }),
+      ),
+    );
+    const expected = behind
+      .flatMap((b) => b.records)
+      .filter((r) => r.comment?.trim())
+      .sort((a, b) => b.timestamp.localeCompare(a.timestamp))
+      .slice(0, 50)
+      .map((r) => r.comment);
+    expect(shown).toEqual(expected);
+    // A shared link opens the same view.
+    const again = await context.newPage();
+    await again.goto(page.url());
+    await waitForNumbers(again, 'feedback');
+    expect(await again.getByRole('combobox', { name: 'Canale', exact: true }).inputValue()).toBe('chat');
+    await again.close();
+  });
+
+  it('switches to English with English number formats', async () => {
+    await visit('overview');
+    await page.getByLabel('Lingua').selectOption('en');
+    await waitForNumbers(page, 'overview');
+    expect(await page.locator('h1').textContent()).toBe('Overview');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await checkTiles('en')).toBeGreaterThan(8);
+    const csat = await page.locator('.tile[data-metric="csat"] .value').textContent();
+    expect(csat).toMatch(/^\d+(\.\d)?%$/);
+    await shoot('overview-en');
+  });
+
+  it('finds a customer and shows the 360 view with every record from the API', async () => {
+    await visit('customer360');
+    const { customers } = await api<{ customers: { id: string; name: string }[] }>(
+      '/api/v1/customers?q=&limit=1',
+    );
+    const target = customers[0]!;
+    await page.getByRole('searchbox').fill(target.name);
+    await page.getByRole('searchbox').press('Enter');
+    await waitForNumbers(page, 'customer360');
+    await page.getByRole('button', { name: target.name }).first().click();
+    await page.locator(`.c360[data-customer="${target.id}"]`).waitFor();
+    await waitForNumbers(page, 'customer360');
+    const full = await api<{
+      contacts: unknown[];
+      orders: unknown[];
+      answers: unknown[];
+      timeline: unknown[];
+    }>(`/api/v1/customers/${encodeURIComponent(target.id)}`);
+    expect(await page.locator('[data-field="name"]').textContent()).toBe(target.name);
+    expect(await page.getByRole('table', { name: 'Contatti' }).locator('tbody tr').count()).toBe(
+      full.contacts.length,
+    );
+    expect(await page.getByRole('table', { name: 'Acquisti' }).locator('tbody tr').count()).toBe(
+      full.orders.length,
+    );
+    expect(await page.locator('.timeline li').count()).toBe(full.timeline.length);
+    // The predicted CLV is not computed yet: said to be missing, not invented.
+    await expect(page.locator('.tile[data-metric="clv"]').textContent()).resolves.toContain(
+      'Non ancora disponibile',
+    );
+    await axe('customer360');
+    await shoot('customer360');
+  });
+
+  it('fits a phone screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await visit('overview');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shoot('overview-phone');
+  });
+
+  it('logged no error or warning in the browser console', () => {
+    expect(problems).toEqual([]);
+  });
+});

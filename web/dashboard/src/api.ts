@@ -1,0 +1,119 @@
+/**
+ * @module api
+ * The dashboard talks only to Polso's own API, with the session cookie and, on every state-changing
+ * request, the session's CSRF token.
+ */
+import type { Lang, Unit } from './format.ts';
+
+export interface Bilingual {
+  it: string;
+  en: string;
+}
+
+export interface CatalogueMetric {
+  id: string;
+  name: Bilingual;
+  description: Bilingual;
+  formula: string;
+  unit: Unit;
+  direction: 'higher_is_better' | 'lower_is_better' | 'neutral';
+  source: string;
+  dimensions: string[];
+}
+
+export interface Catalogue {
+  metrics: CatalogueMetric[];
+  dimensions: { id: string; name: Bilingual }[];
+}
+
+export interface MetricValue {
+  value: number | null;
+  n: number;
+  ci?: [number, number] | null;
+  small?: boolean;
+  previous?: { value: number | null; n: number };
+  delta?: number | null;
+  significant?: boolean;
+  [extra: string]: unknown;
+}
+
+export type Row = Record<string, unknown>;
+
+export interface QueryBody {
+  metrics: string[];
+  from: string;
+  to: string;
+  groupBy?: string[];
+  grain?: string;
+  filters?: Record<string, string[]>;
+  compare?: string;
+}
+
+export interface SessionInfo {
+  authenticated: true;
+  project: { id: string; name: string; timezone: string; currency: string };
+  user: { email: string | null; role: string };
+  csrfToken: string;
+}
+
+/** An error answered by the API, with its stable code. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken = '';
+
+/** Remembers the CSRF token of the current session. */
+export function setCsrf(token: string): void {
+  csrfToken = token;
+}
+
+async function call(path: string, method = 'GET', body?: unknown): Promise<Response> {
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(method === 'GET' ? {} : { 'x-csrf-token': csrfToken }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) {
+    const json = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+    throw new ApiError(res.status, json.error?.code ?? 'HTTP', json.error?.message ?? res.statusText);
+  }
+  return res;
+}
+
+/** A JSON request to the API. */
+export async function api<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
+  const res = await call(path, method, body);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+/** Runs a query. */
+export function query(body: QueryBody): Promise<{ rows: Row[] }> {
+  return api('/api/v1/query', 'POST', body);
+}
+
+/** Downloads what a query shows as CSV (the API's own export). */
+export async function downloadCsv(body: QueryBody, name: string): Promise<void> {
+  const res = await call('/api/v1/query?format=csv', 'POST', body);
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${name}.csv`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** A metric's name in the language, or its id when the catalogue does not know it. */
+export function metricName(catalogue: Catalogue, id: string, lang: Lang): string {
+  return catalogue.metrics.find((m) => m.id === id)?.name[lang] ?? id;
+}

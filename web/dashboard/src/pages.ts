@@ -1,0 +1,194 @@
+/**
+ * @module pages
+ * What each page shows, as data: its tiles (one per metric) and its panels (a query and how to draw
+ * it). A metric the catalogue does not have yet is shown as "not available yet", never invented; when
+ * it lands in the catalogue the same panel draws it.
+ */
+import type { Bilingual } from './api.ts';
+
+/**
+ * How a panel draws its query: `bar` (one metric by a dimension), `line` (metrics over time),
+ * `split` (NPS promoters/passives/detractors by a dimension), `parts` (the four parts of AHT),
+ * `heatmap` (contact volume by hour × weekday), `table` (metrics by a dimension), `comments` (newest
+ * survey comments).
+ */
+export type PanelKind = 'bar' | 'line' | 'split' | 'parts' | 'heatmap' | 'table' | 'comments';
+
+export interface Panel {
+  id: string;
+  title: Bilingual;
+  kind: PanelKind;
+  metrics: string[];
+  by?: string;
+}
+
+export interface PageSpec {
+  id: 'overview' | 'feedback' | 'service' | 'customers' | 'digital' | 'social';
+  tiles: string[];
+  panels: Panel[];
+}
+
+const bar = (id: string, metric: string, by: string, it: string, en: string): Panel => ({
+  id,
+  title: { it, en },
+  kind: 'bar',
+  metrics: [metric],
+  by,
+});
+const line = (id: string, metrics: string[], it: string, en: string): Panel => ({
+  id,
+  title: { it, en },
+  kind: 'line',
+  metrics,
+});
+
+export const PAGES: readonly PageSpec[] = [
+  {
+    id: 'overview',
+    tiles: [
+      'nps',
+      'csat',
+      'ces',
+      'fcr',
+      'frt',
+      'resolution_time',
+      'aht',
+      'churn_rate',
+      'retention_rate',
+      'clv_historical',
+      'stickiness',
+      'conversion_rate',
+      'social_engagement',
+    ],
+    panels: [line('trend', ['nps', 'csat'], 'NPS e CSAT nel tempo', 'NPS and CSAT over time')],
+  },
+  {
+    id: 'feedback',
+    tiles: ['nps', 'csat', 'csat_mean', 'ces', 'ces_easy_share', 'survey_response_rate'],
+    panels: [
+      line('nps-trend', ['nps'], 'NPS nel tempo', 'NPS over time'),
+      {
+        id: 'nps-split',
+        title: {
+          it: 'Promotori, passivi, detrattori per punto di contatto',
+          en: 'Promoters, passives, detractors by touchpoint',
+        },
+        kind: 'split',
+        metrics: ['nps'],
+        by: 'touchpoint',
+      },
+      bar('csat-channel', 'csat', 'channel', 'CSAT per canale', 'CSAT by channel'),
+      bar('ces-touchpoint', 'ces', 'touchpoint', 'CES per punto di contatto', 'CES by touchpoint'),
+      {
+        id: 'comments',
+        title: { it: 'Commenti più recenti', en: 'Newest comments' },
+        kind: 'comments',
+        metrics: ['nps', 'csat', 'ces'],
+      },
+    ],
+  },
+  {
+    id: 'service',
+    tiles: [
+      'frt',
+      'resolution_time',
+      'aht',
+      'fcr',
+      'contact_volume',
+      'abandonment_rate',
+      'service_level',
+      'backlog',
+    ],
+    panels: [
+      {
+        id: 'aht-parts',
+        title: { it: 'AHT e le sue parti', en: 'AHT and its parts' },
+        kind: 'parts',
+        metrics: ['aht'],
+      },
+      bar('fcr-reason', 'fcr', 'reason', 'FCR per motivo', 'FCR by reason'),
+      bar('volume-channel', 'contact_volume', 'channel', 'Contatti per canale', 'Contacts by channel'),
+      {
+        id: 'heatmap',
+        title: { it: 'Contatti per ora e giorno', en: 'Contacts by hour and weekday' },
+        kind: 'heatmap',
+        metrics: ['contact_volume'],
+      },
+      {
+        id: 'agents',
+        title: { it: 'Per operatore', en: 'By agent' },
+        kind: 'table',
+        metrics: ['contact_volume', 'frt', 'aht', 'fcr'],
+        by: 'agent',
+      },
+      bar('frt-team', 'frt', 'team', 'FRT per team', 'FRT by team'),
+    ],
+  },
+  {
+    id: 'customers',
+    tiles: [
+      'churn_rate',
+      'retention_rate',
+      'retention_rate_simple',
+      'revenue_churn_rate',
+      'clv_historical',
+      'cac',
+      'health_score',
+    ],
+    panels: [
+      line(
+        'churn-trend',
+        ['churn_rate', 'retention_rate', 'retention_rate_simple'],
+        'Abbandono e fidelizzazione',
+        'Churn and retention',
+      ),
+      bar('churn-segment', 'churn_rate', 'segment', 'Abbandono per segmento', 'Churn by segment'),
+      bar('cohorts', 'cohort_retention', 'segment', 'Fidelizzazione per coorte', 'Cohort retention'),
+      bar('clv-segment', 'clv_historical', 'segment', 'CLV per segmento', 'CLV by segment'),
+      bar('health-bands', 'health_score', 'segment', 'Fasce di salute', 'Health score bands'),
+    ],
+  },
+  {
+    id: 'digital',
+    tiles: ['dau', 'wau', 'mau', 'stickiness', 'active_users', 'page_views', 'conversion_rate'],
+    panels: [
+      line('active-trend', ['dau', 'wau', 'mau'], 'Utenti attivi', 'Active users'),
+      bar('features', 'feature_usage', 'feature', 'Uso delle funzionalità', 'Feature usage'),
+      bar('adoption', 'feature_adoption', 'feature', 'Adozione delle funzionalità', 'Feature adoption'),
+      bar('pages', 'page_views', 'page', 'Pagine viste', 'Page views'),
+      bar(
+        'funnels',
+        'event_funnel',
+        'segment',
+        'Funnel di conversione per segmento',
+        'Conversion funnel by segment',
+      ),
+      bar(
+        'engagement',
+        'engagement_score',
+        'segment',
+        'Clienti pienamente coinvolti',
+        'Fully engaged customers',
+      ),
+    ],
+  },
+  {
+    id: 'social',
+    tiles: ['social_engagement', 'shares_mentions'],
+    panels: [
+      bar(
+        'platform',
+        'social_engagement',
+        'platform',
+        'Coinvolgimento per piattaforma',
+        'Engagement by platform',
+      ),
+      bar('interaction', 'social_engagement', 'interaction', 'Coinvolgimento per tipo', 'Engagement by kind'),
+      line('shares-trend', ['shares_mentions'], 'Condivisioni e menzioni', 'Shares and mentions'),
+    ],
+  },
+];
+
+/** Pages in the navigation order, the customer view last. */
+export const PAGE_IDS = [...PAGES.map((p) => p.id), 'customer360'] as const;
+export type PageId = (typeof PAGE_IDS)[number];

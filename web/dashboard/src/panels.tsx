@@ -1,0 +1,393 @@
+/**
+ * @module panels
+ * A page's panels: one query each, drawn as the panel says, with CSV export of what is shown and
+ * drill-down from any point to the records behind it.
+ */
+import { type ReactNode, useState } from 'react';
+import {
+  api,
+  type CatalogueMetric,
+  downloadCsv,
+  type MetricValue,
+  type QueryBody,
+  query,
+  type Row,
+} from './api.ts';
+import { Chart, type ChartOption } from './chart.tsx';
+import { formatDate, formatNumber, formatValue } from './format.ts';
+import { t } from './i18n.ts';
+import type { Panel } from './pages.ts';
+import { MetricName, NotAvailable } from './tiles.tsx';
+import { applicable, body, grainOf, metricOf, periodEnd, useAsync, useView, type View } from './view.ts';
+
+const WEEKDAYS = {
+  it: ['lun', 'mar', 'mer', 'gio', 'ven', 'sab', 'dom'],
+  en: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
+};
+
+/** The query a panel runs. */
+function panelQuery(view: View, panel: Panel): QueryBody {
+  if (panel.kind === 'line') return body(view, panel.metrics, { grain: grainOf(view.from, view.to) });
+  if (panel.kind === 'heatmap') return body(view, panel.metrics, { grain: 'hour' });
+  return body(view, panel.metrics, panel.by ? { groupBy: [panel.by] } : {});
+}
+
+const cellValue = (row: Row | undefined, id: string) => (row?.[id] as MetricValue | undefined)?.value ?? null;
+
+function axisLabel(view: View, value: string, grain: string) {
+  return grain === 'month'
+    ? new Intl.DateTimeFormat(view.lang === 'it' ? 'it-IT' : 'en-GB', {
+        month: 'short',
+        year: 'numeric',
+        timeZone: 'UTC',
+      }).format(new Date(`${value}T12:00:00Z`))
+    : formatDate(value, view.lang);
+}
+
+/** Hour × weekday counts (Monday first) from hourly buckets `YYYY-MM-DDTHH:MM`. */
+export function hourByWeekday(rows: Row[], metric: string): number[][] {
+  const grid = Array.from({ length: 7 }, () => Array<number>(24).fill(0));
+  for (const r of rows) {
+    const p = String(r.period);
+    const weekday = (new Date(`${p.slice(0, 10)}T12:00:00Z`).getUTCDay() + 6) % 7;
+    grid[weekday]![Number(p.slice(11, 13))]! += cellValue(r, metric) ?? 0;
+  }
+  return grid;
+}
+
+function drawing(
+  view: View,
+  panel: Panel,
+  metrics: CatalogueMetric[],
+  rows: Row[],
+): { option: ChartOption; categories: string[] } {
+  const { lang } = view;
+  const fmt = (m: CatalogueMetric) => (v: number) => formatValue(v, m.unit, lang);
+  const tooltip = { trigger: 'axis', confine: true };
+  const grid = { left: 8, right: 16, top: 32, bottom: 8, containLabel: true };
+  const m0 = metrics[0]!;
+  if (panel.kind === 'line') {
+    const grain = grainOf(view.from, view.to);
+    const categories = rows.map((r) => String(r.period));
+    return {
+      categories,
+      option: {
+        tooltip,
+        grid,
+        legend: { top: 0 },
+        xAxis: { type: 'category', data: categories.map((c) => axisLabel(view, c, grain)) },
+        yAxis: { type: 'value', axisLabel: { formatter: fmt(m0) } },
+        series: metrics.map((m) => ({
+          type: 'line',
+          name: m.name[lang],
+          data: rows.map((r) => cellValue(r, m.id)),
+          connectNulls: false,
+        })),
+      },
+    };
+  }
+  if (panel.kind === 'heatmap') {
+    const grid7 = hourByWeekday(rows, m0.id);
+    const data = grid7.flatMap((hours, d) => hours.map((v, h) => [h, d, v]));
+    return {
+      categories: [],
+      option: {
+        tooltip: { confine: true },
+        grid: { ...grid, bottom: 48 },
+        xAxis: { type: 'category', data: Array.from({ length: 24 }, (_, h) => String(h)) },
+        yAxis: { type: 'category', data: WEEKDAYS[lang], inverse: true },
+        visualMap: {
+          min: 0,
+          max: Math.max(1, ...data.map((x) => x[2]!)),
+          orient: 'horizontal',
+          left: 'center',
+          bottom: 0,
+          itemHeight: 120,
+        },
+        series: [{ type: 'heatmap', name: m0.name[lang], data }],
+      },
+    };
+  }
+  const categories = rows.map((r) => String(r[panel.by!] ?? '–'));
+  if (panel.kind === 'split') {
+    const part = (k: string) =>
+      rows.map(
+        (r) =>
+          ((r[m0.id] as MetricValue | undefined)?.shares as Record<string, number> | undefined)?.[k] ?? null,
+      );
+    const names = {
+      promoters: { it: 'Promotori', en: 'Promoters' },
+      passives: { it: 'Passivi', en: 'Passives' },
+      detractors: { it: 'Detrattori', en: 'Detractors' },
+    };
+    return {
+      categories,
+      option: {
+        tooltip,
+        grid,
+        legend: { top: 0 },
+        xAxis: { type: 'category', data: categories },
+        yAxis: {
+          type: 'value',
+          max: 100,
+          axisLabel: { formatter: (v: number) => formatValue(v, 'percent', lang) },
+        },
+        series: (['promoters', 'passives', 'detractors'] as const).map((k) => ({
+          type: 'bar',
+          stack: 'nps',
+          name: names[k][lang],
+          data: part(k),
+        })),
+      },
+    };
+  }
+  if (panel.kind === 'parts') {
+    const parts = ((rows[0]?.[m0.id] as MetricValue | undefined)?.parts ?? {}) as Record<string, number>;
+    const keys = Object.keys(parts);
+    return {
+      categories: keys,
+      option: {
+        tooltip,
+        grid,
+        xAxis: { type: 'category', data: keys },
+        yAxis: { type: 'value', axisLabel: { formatter: fmt(m0) } },
+        series: [{ type: 'bar', name: m0.name[lang], data: keys.map((k) => parts[k]) }],
+      },
+    };
+  }
+  return {
+    categories,
+    option: {
+      tooltip,
+      grid,
+      xAxis: {
+        type: 'category',
+        data: categories,
+        axisLabel: { interval: 0, rotate: categories.length > 6 ? 30 : 0 },
+      },
+      yAxis: { type: 'value', axisLabel: { formatter: fmt(m0) } },
+      series: [{ type: 'bar', name: m0.name[lang], data: rows.map((r) => cellValue(r, m0.id)) }],
+    },
+  };
+}
+
+/** A table of the panel's numbers (the chart's values, readable and testable). */
+function NumbersTable({
+  view,
+  panel,
+  metrics,
+  rows,
+}: {
+  view: View;
+  panel: Panel;
+  metrics: CatalogueMetric[];
+  rows: Row[];
+}) {
+  const key = panel.by ?? 'period';
+  const label = panel.by
+    ? (view.catalogue.dimensions.find((d) => d.id === panel.by)?.name[view.lang] ?? panel.by)
+    : t('period', view.lang);
+  const drillRow = (r: Row) => {
+    const m = metrics[0]!;
+    view.drill(drillOf(view, panel, m, String(r[key])));
+  };
+  return (
+    <table className="numbers">
+      <thead>
+        <tr>
+          <th scope="col">{label}</th>
+          {metrics.map((m) => (
+            <th scope="col" key={m.id}>
+              <MetricName metric={m} id={m.id} />
+            </th>
+          ))}
+          <th scope="col">n</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={String(r[key])} data-key={String(r[key])}>
+            <th scope="row">
+              <button type="button" className="link" onClick={() => drillRow(r)}>
+                {String(r[key] ?? '–')}
+              </button>
+            </th>
+            {metrics.map((m) => (
+              <td key={m.id} data-metric={m.id} data-value={cellValue(r, m.id) ?? ''}>
+                {formatValue(cellValue(r, m.id), m.unit, view.lang)}
+                {(r[m.id] as MetricValue | undefined)?.small ? ' *' : ''}
+              </td>
+            ))}
+            <td>{formatNumber((r[metrics[0]!.id] as MetricValue | undefined)?.n ?? 0, view.lang)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The drill-down request for a clicked category (a dimension value or a period). */
+function drillOf(view: View, panel: Panel, metric: CatalogueMetric, category: string) {
+  const { filters } = applicable(view, [metric]);
+  if (panel.kind === 'line') {
+    const grain = grainOf(view.from, view.to);
+    return {
+      metric: metric.id,
+      from: category,
+      to: periodEnd(category, grain, view.to),
+      filters,
+      title: `${metric.name[view.lang]} · ${axisLabel(view, category, grain)}`,
+    };
+  }
+  const point = panel.by && panel.kind !== 'parts' ? { ...filters, [panel.by]: [category] } : filters;
+  return {
+    metric: metric.id,
+    from: view.from,
+    to: view.to,
+    filters: point,
+    title: `${metric.name[view.lang]} · ${panel.by && panel.kind !== 'parts' ? category : ''}`,
+  };
+}
+
+/** The newest survey comments of the range (of the metrics' answers), filterable by text. */
+function Comments({ panel }: { panel: Panel }) {
+  const view = useView();
+  const [text, setText] = useState('');
+  const known = panel.metrics.filter((id) => metricOf(view, id));
+  const key = JSON.stringify([known, view.from, view.to, view.filters]);
+  const { data, error } = useAsync(key, async () => {
+    const lists = await Promise.all(
+      known.map((id) => {
+        const { metrics, ...rest } = body(view, [id]);
+        return api<{ records: Row[] }>('/api/v1/query/records', 'POST', { ...rest, metrics, limit: 300 });
+      }),
+    );
+    return lists
+      .flatMap((l) => l.records)
+      .filter((r) => typeof r.comment === 'string' && r.comment.trim() !== '')
+      .sort((a, b) => String(b.timestamp).localeCompare(String(a.timestamp)));
+  });
+  const shown = (data ?? [])
+    .filter((r) => String(r.comment).toLowerCase().includes(text.toLowerCase()))
+    .slice(0, 50);
+  return (
+    <div>
+      <label className="inline">
+        {t('filterText', view.lang)}{' '}
+        <input type="search" value={text} onChange={(e) => setText(e.target.value)} />
+      </label>
+      {error && <p role="alert">{error.message}</p>}
+      <ul className="comments" aria-busy={!data && !error}>
+        {shown.map((r) => (
+          <li key={String(r.id)}>
+            <p>{String(r.comment)}</p>
+            <p className="muted small">
+              {formatDate(String(r.timestamp), view.lang, true)} · {String(r.metric ?? '')}{' '}
+              {String(r.score ?? '')} · {String(r.touchpoint ?? r.channel ?? '')} ·{' '}
+              {String(r.customerId ?? '')}
+            </p>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function Frame({
+  panel,
+  children,
+  actions,
+  busy = false,
+}: {
+  panel: Panel;
+  children: ReactNode;
+  actions?: ReactNode;
+  busy?: boolean;
+}) {
+  const { lang } = useView();
+  return (
+    <section className="panel" data-panel={panel.id} aria-labelledby={`panel-${panel.id}`} aria-busy={busy}>
+      <header>
+        <h2 id={`panel-${panel.id}`}>{panel.title[lang]}</h2>
+        {actions}
+      </header>
+      {children}
+    </section>
+  );
+}
+
+/** One panel of a page. */
+export function PanelView({ panel }: { panel: Panel }) {
+  const view = useView();
+  const metrics = panel.metrics.map((id) => metricOf(view, id)).filter((m): m is CatalogueMetric => !!m);
+  if (metrics.length === 0)
+    return (
+      <Frame panel={panel}>
+        <NotAvailable id={panel.metrics[0]!} title={panel.title[view.lang]} />
+      </Frame>
+    );
+  if (panel.kind === 'comments')
+    return (
+      <Frame panel={panel}>
+        <Comments panel={panel} />
+      </Frame>
+    );
+  return <QueryPanel panel={panel} metrics={metrics} />;
+}
+
+function QueryPanel({ panel, metrics }: { panel: Panel; metrics: CatalogueMetric[] }) {
+  const view = useView();
+  const q = panelQuery(view, panel);
+  const key = JSON.stringify(q);
+  const { data, error } = useAsync(key, () => query(q));
+  const { dropped } = applicable(view, metrics);
+  const rows = data?.rows ?? [];
+  const drawn =
+    data && rows.length > 0 && panel.kind !== 'table' ? drawing(view, panel, metrics, rows) : null;
+  return (
+    <Frame
+      panel={panel}
+      busy={!data && !error}
+      actions={
+        <button type="button" onClick={() => downloadCsv(q, `polso-${panel.id}`)}>
+          {t('exportCsv', view.lang)}
+        </button>
+      }
+    >
+      {dropped.length > 0 && (
+        <p className="muted small">
+          {dropped.map((d) => `${d}: ${t('doesNotApply', view.lang)}`).join(' · ')}
+        </p>
+      )}
+      {error && <p role="alert">{`${t('error', view.lang)}: ${error.message}`}</p>}
+      {!data && !error && <p className="muted">{t('loading', view.lang)}</p>}
+      {data && rows.length === 0 && <p className="muted">{t('noData', view.lang)}</p>}
+      {drawn && (
+        <Chart
+          option={drawn.option}
+          label={`${panel.title[view.lang]}. ${panel.kind === 'heatmap' ? t('heatmapHint', view.lang) : t('drillHint', view.lang)}`}
+          onClick={
+            panel.kind === 'heatmap'
+              ? undefined
+              : (c) => {
+                  const metric =
+                    panel.kind === 'line' ? (metrics[c.seriesIndex] ?? metrics[0]!) : metrics[0]!;
+                  const category = drawn.categories[c.dataIndex];
+                  if (category !== undefined) view.drill(drillOf(view, panel, metric, category));
+                }
+          }
+        />
+      )}
+      {data &&
+        rows.length > 0 &&
+        panel.kind !== 'heatmap' &&
+        panel.kind !== 'parts' &&
+        panel.kind !== 'split' && (
+          <details open={panel.kind === 'table'}>
+            <summary>{t('value', view.lang)}</summary>
+            <NumbersTable view={view} panel={panel} metrics={metrics} rows={rows} />
+          </details>
+        )}
+    </Frame>
+  );
+}
