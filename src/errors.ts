@@ -43,6 +43,9 @@ export const ERRORS = {
   RECORD_UNKNOWN_CURRENCY: { status: 422, message: 'No exchange rate for this currency in the project' },
   RECORD_INCONSISTENT: { status: 422, message: 'Field contradicts another field' },
   RECORD_UNSUPPORTED_MESSAGE: { status: 422, message: 'Unsupported Segment message' },
+  // Customer models (CLV, churn risk)
+  MODEL_BAD_INPUT: { status: 400, message: 'The input of the model is not valid' },
+  MODEL_NOT_ENOUGH_DATA: { status: 422, message: 'Not enough data to fit the model' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

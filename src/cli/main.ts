@@ -1,6 +1,6 @@
 /**
  * @module cli/main
- * The `polso` command: serve, project create, import, demo, query, quickstart. This is the composition root:
+ * The `polso` command: serve, project create, import, demo, query, fit, quickstart. This is the composition root:
  * the only place that reads `process.env`.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +12,16 @@ import { toCsv } from '../engine/export.ts';
 import { planQuery } from '../engine/plan.ts';
 import type { QueryResult } from '../engine/run.ts';
 import { PolsoError } from '../errors.ts';
+import type { ClvResult } from '../models/clv.ts';
 import { createApp } from '../server/app.ts';
+import {
+  clvParamsJson,
+  fitClvForProject,
+  fitClvOnOrders,
+  parseClvOptions,
+  readOrdersCsv,
+  writePredictionsCsv,
+} from '../service/models.ts';
 import {
   type CreatedProject,
   createProjectWithKeys,
@@ -318,6 +327,53 @@ program
       process.stdout.write(
         `${table(metrics, [...(opts.by ?? []), ...(opts.grain ? ['period'] : [])], result)}\n`,
       );
+  });
+
+const fit = program.command('fit').description('Fit customer models');
+fit
+  .command('clv')
+  .description('Fit BG/NBD, Pareto/NBD and Gamma-Gamma; predict purchases, P(alive), spend and CLV')
+  .option('--orders <file>', 'CSV with customer_id,timestamp,amount (default: the project’s orders)')
+  .option('--project <id>', 'fit on this project’s stored orders')
+  .option('--data <dir>', 'data directory', defaultData)
+  .requiredOption('--cutoff <date>', 'last day of the calibration period (YYYY-MM-DD, inclusive)')
+  .requiredOption('--unit <unit>', 'day or week: recency, T and the horizon are in this unit')
+  .requiredOption('--horizon <n>', 'prediction horizon in units')
+  .option('--discount-rate <r>', 'yearly discount rate for CLV', '0.10')
+  .option('--out <file>', 'write one row per customer to this CSV')
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    const options = parseClvOptions(opts);
+    let result: ClvResult;
+    if (opts.orders) {
+      const path = resolve(opts.orders);
+      if (!existsSync(path)) throw new PolsoError('POLSO_FILE_NOT_FOUND', `No file at ${path}`);
+      result = fitClvOnOrders(await readOrdersCsv(path), options);
+    } else if (opts.project) {
+      const input = { projectId: opts.project, ...options };
+      result = await withData(
+        resolve(opts.data),
+        (store) => fitClvForProject(store, input),
+        (server) => adminCall(server, 'fit/clv', input) as Promise<ClvResult>,
+      );
+    } else throw new PolsoError('POLSO_BAD_OPTION', '--orders FILE or --project ID is required');
+    if (opts.out) await writePredictionsCsv(resolve(opts.out), result.predictions);
+    const params = clvParamsJson(result);
+    const fmt = (o: Record<string, number>) =>
+      Object.entries(o)
+        .map(([k, v]) => `${k} ${Math.round(v * 1000) / 1000}`)
+        .join(', ');
+    print(
+      !!opts.json,
+      params,
+      [
+        `${result.predictions.length} customers`,
+        `BG/NBD      ${fmt(params.bgnbd)}`,
+        `Pareto/NBD  ${fmt(params.paretoNbd)}`,
+        `Gamma-Gamma ${fmt(params.gammaGamma)} (frequency–spend correlation ${result.spendFrequencyCorrelation.toFixed(2)})`,
+        ...(opts.out ? [`predictions: ${resolve(opts.out)}`] : []),
+      ].join('\n'),
+    );
   });
 
 /** A plain-text table: dimension columns, then each metric as "value (n) [low, high]". */

@@ -1,12 +1,13 @@
 /**
  * @module server/routes/admin
  * The local admin API, used by CLI commands while `polso serve` holds the database: create a
- * project, import a file. Authenticated by the token `serve` writes into the data directory (readable
+ * project, import a file, run a query, fit the CLV models. Authenticated by the token `serve` writes into the data directory (readable
  * only by its owner), so only someone with access to the data directory can use it.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PolsoError } from '../../errors.ts';
+import { fitClvForProject } from '../../service/models.ts';
 import { createProjectWithKeys, importFile, queryProject } from '../../service/operations.ts';
 import { type AppContext, objectBody } from '../app.ts';
 import { tokenOf } from '../auth.ts';
@@ -32,6 +33,11 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/api/v1/admin/query', async (req) => {
     requireAdmin(req, ctx);
     return queryProject(ctx.store, objectBody(req.body), ctx.clock.now());
+  });
+
+  app.post('/api/v1/admin/fit/clv', async (req) => {
+    requireAdmin(req, ctx);
+    return fitClvForProject(ctx.store, objectBody(req.body));
   });
 
   app.post('/api/v1/admin/import', async (req) => {
