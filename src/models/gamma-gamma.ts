@@ -23,12 +23,16 @@ export interface SpendData {
 
 /** Keeps the customers with positive repeat spend (the model is defined for them only). */
 export function spendData(s: { spendDays: Float64Array; monetary: Float64Array }): SpendData {
-  const keep: number[] = [];
-  for (let i = 0; i < s.spendDays.length; i++) if (s.spendDays[i]! > 0 && s.monetary[i]! > 0) keep.push(i);
-  return {
-    x: Float64Array.from(keep, (i) => s.spendDays[i]!),
-    mean: Float64Array.from(keep, (i) => s.monetary[i]!),
-  };
+  const keep = (i: number) => s.spendDays[i]! > 0 && s.monetary[i]! > 0;
+  let n = 0;
+  for (let i = 0; i < s.spendDays.length; i++) if (keep(i)) n++;
+  const out = { x: new Float64Array(n), mean: new Float64Array(n) };
+  for (let i = 0, k = 0; i < s.spendDays.length; i++)
+    if (keep(i)) {
+      out.x[k] = s.spendDays[i]!;
+      out.mean[k++] = s.monetary[i]!;
+    }
+  return out;
 }
 
 /** −log-likelihood of the mean spends and its gradient in (p, q, γ). */

@@ -125,34 +125,54 @@ export interface RfmGroups {
   groupOf: Uint32Array;
 }
 
-/** Groups customers by identical (frequency, recency, T); the likelihoods then cost one term per group. */
+/**
+ * Groups customers by identical (frequency, recency, T); the likelihoods then cost one term per group.
+ * An open-addressing hash table over the three numbers' bit patterns: no key strings or per-key objects
+ * for millions of customers.
+ */
 export function groupRfm(s: Pick<RfmSummary, 'frequency' | 'recency' | 'T'>): RfmGroups {
   const n = s.frequency.length;
-  const index = new Map<string, number>();
+  const size = 2 ** Math.ceil(Math.log2(2 * n + 2));
+  const mask = size - 1;
+  const slots = new Int32Array(size).fill(-1);
   const groupOf = new Uint32Array(n);
-  const x: number[] = [];
-  const recency: number[] = [];
-  const T: number[] = [];
-  const count: number[] = [];
+  const x = new Float64Array(n);
+  const recency = new Float64Array(n);
+  const T = new Float64Array(n);
+  const count = new Float64Array(n);
+  const bits = new Float64Array(3);
+  const words = new Uint32Array(bits.buffer);
+  let groups = 0;
   for (let i = 0; i < n; i++) {
-    const key = `${s.frequency[i]} ${s.recency[i]} ${s.T[i]}`;
-    let g = index.get(key);
-    if (g === undefined) {
-      g = x.length;
-      index.set(key, g);
-      x.push(s.frequency[i]!);
-      recency.push(s.recency[i]!);
-      T.push(s.T[i]!);
-      count.push(0);
+    const xi = s.frequency[i]!;
+    const ti = s.recency[i]!;
+    const Ti = s.T[i]!;
+    bits[0] = xi;
+    bits[1] = ti;
+    bits[2] = Ti;
+    let h = 0x811c9dc5;
+    for (let w = 0; w < 6; w++) h = Math.imul(h ^ words[w]!, 0x01000193);
+    let slot = (h ^ (h >>> 15)) & mask;
+    let g = slots[slot]!;
+    while (g !== -1 && !(x[g] === xi && recency[g] === ti && T[g] === Ti)) {
+      slot = (slot + 1) & mask;
+      g = slots[slot]!;
+    }
+    if (g === -1) {
+      g = groups++;
+      slots[slot] = g;
+      x[g] = xi;
+      recency[g] = ti;
+      T[g] = Ti;
     }
     count[g]!++;
     groupOf[i] = g;
   }
   return {
-    x: Float64Array.from(x),
-    recency: Float64Array.from(recency),
-    T: Float64Array.from(T),
-    count: Float64Array.from(count),
+    x: x.slice(0, groups),
+    recency: recency.slice(0, groups),
+    T: T.slice(0, groups),
+    count: count.slice(0, groups),
     groupOf,
   };
 }

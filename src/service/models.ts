@@ -1,14 +1,17 @@
 /**
  * @module service/models
  * The customer-model operations behind `polso fit`: read orders (a `customer_id,timestamp,amount` CSV file
- * or a project's stored orders), validate the options, fit, and write the per-customer predictions.
+ * or a project's stored orders), validate the options, fit, and write the per-customer predictions; and
+ * train the churn-risk model on a project's customers.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { PolsoError } from '../errors.ts';
+import { type ChurnModel, trainChurn } from '../models/churn.ts';
 import { type ClvPrediction, type ClvResult, fitClv } from '../models/clv.ts';
+import type { FeatureRow } from '../models/features.ts';
 import { dayOf, isoDay, type OrderRow, summarize, type TimeUnit } from '../models/summary.ts';
 import type { Store } from '../store/store.ts';
 
@@ -196,4 +199,68 @@ export async function writePredictionsCsv(
     ]);
   csv.end();
   await finished(out);
+}
+
+/**
+ * Each customer of a project as one flat attribute record: the well-known fields (segment, plan,
+ * country, language) and every trait. `churnedAt` is left out: it is the outcome, not a predictor.
+ */
+export async function customerAttributes(
+  store: Store,
+  projectId: string,
+): Promise<{ ids: string[]; rows: FeatureRow[]; churned: boolean[] }> {
+  const found = await store.select(
+    `SELECT id, segment, plan, country, language, CAST(traits AS VARCHAR) AS traits, churned_at IS NOT NULL AS churned
+       FROM customers WHERE project_id = $p ORDER BY id`,
+    { p: projectId },
+  );
+  const ids: string[] = [];
+  const rows: FeatureRow[] = [];
+  const churned: boolean[] = [];
+  for (const r of found) {
+    const traits = r.traits ? (JSON.parse(String(r.traits)) as Record<string, unknown>) : {};
+    const flat: FeatureRow = {};
+    for (const [k, v] of Object.entries(traits)) if (v === null || typeof v !== 'object') flat[k] = v;
+    for (const k of ['segment', 'plan', 'country', 'language'] as const) if (r[k] !== null) flat[k] = r[k];
+    ids.push(String(r.id));
+    rows.push(flat);
+    churned.push(r.churned === true);
+  }
+  return { ids, rows, churned };
+}
+
+const POSITIVE = new Set(['yes', 'true', '1', 'churned']);
+
+/**
+ * Trains the churn model on a project's customers. The label is `churnedAt` being set, or, with
+ * `label`, a trait such as `Churn` (yes/true/1 = churned); the label trait is never a feature.
+ */
+export async function fitChurnForProject(
+  store: Store,
+  input: { projectId: string; label?: string; folds?: number; seed?: number },
+): Promise<{ customers: number; churned: number; model: ChurnModel; ids: string[]; rows: FeatureRow[] }> {
+  const project = await store.getProject(input.projectId);
+  if (!project) throw new PolsoError('POLSO_BAD_OPTION', `--project: no project ${input.projectId}`);
+  const { ids, rows, churned } = await customerAttributes(store, input.projectId);
+  const label = input.label;
+  const y = Uint8Array.from(rows, (r, i) =>
+    label === undefined
+      ? Number(churned[i])
+      : Number(
+          POSITIVE.has(
+            String(r[label] ?? '')
+              .trim()
+              .toLowerCase(),
+          ),
+        ),
+  );
+  const positives = y.reduce((a, b) => a + b, 0);
+  const folds = input.folds ?? 5;
+  if (positives < folds || rows.length - positives < folds)
+    throw new PolsoError(
+      'MODEL_NOT_ENOUGH_DATA',
+      `${positives} churned and ${rows.length - positives} retained customers: at least ${folds} of each are needed`,
+    );
+  const model = trainChurn(rows, y, { folds, seed: input.seed ?? 42, exclude: label ? [label] : [] });
+  return { customers: rows.length, churned: positives, model, ids, rows };
 }
