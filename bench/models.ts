@@ -4,11 +4,17 @@
  * RNG (purchase times in whole days). Each scenario runs in its own process so its peak RSS is its own.
  * "cold" is the first fit in a fresh process (JIT warm-up included), "warm" the median of the next runs.
  *
- *   npx tsx bench/models.ts                          # cdnow, 100k, 1M
+ * The churn scenario trains the churn model (5-fold cross-validation, calibration and the final fit) on a
+ * synthetic customer base of 8 attributes whose churn follows a known logistic model.
+ *
+ *   npx tsx bench/models.ts                          # cdnow, 100k, 1M, churn on 1M
  *   npx tsx bench/models.ts --scenario 1000000 --runs 3
+ *   npx tsx bench/models.ts --scenario churn:1000000
  */
 import { execFileSync } from 'node:child_process';
+import { Random } from '../src/demo/random.ts';
 import { fitBgNbd } from '../src/models/bgnbd.ts';
+import { trainChurn } from '../src/models/churn.ts';
 import { fitGammaGamma, spendData } from '../src/models/gamma-gamma.ts';
 import { simulateRfm } from '../src/models/simulate.ts';
 import { dayOf, groupRfm, type RfmSummary, summarize } from '../src/models/summary.ts';
@@ -16,7 +22,7 @@ import { cdnowOrders } from '../test/datasets.ts';
 import { arg, peakRssMb, percentile } from './util.ts';
 
 const scenario = arg('scenario', '');
-const runs = Number(arg('runs', '5'));
+const runs = Number(arg('runs', '3'));
 
 function load(name: string): RfmSummary {
   if (name === 'cdnow') return summarize(cdnowOrders(), dayOf('1997-09-30')!, 'week');
@@ -31,7 +37,58 @@ function load(name: string): RfmSummary {
   });
 }
 
-if (scenario) {
+/** Synthetic customers whose churn follows a logistic model of their attributes. */
+function churnBase(n: number): { rows: Record<string, unknown>[]; y: Uint8Array } {
+  const rng = new Random(5);
+  const rows: Record<string, unknown>[] = new Array(n);
+  const y = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const contract = rng.weighted([
+      ['monthly', 5],
+      ['yearly', 3],
+      ['two-year', 2],
+    ] as const);
+    const tenure = rng.int(0, 72);
+    const monthly = 20 + rng.next() * 100;
+    const tickets = rng.poisson(1.5);
+    const nps = rng.int(0, 10);
+    const row = {
+      contract,
+      tenure,
+      monthly,
+      tickets,
+      nps,
+      plan: rng.pick(['basic', 'plus', 'pro', 'team', 'enterprise']),
+      paperless: rng.chance(0.6) ? 'yes' : 'no',
+      region: rng.pick(['north', 'centre', 'south', 'islands']),
+    };
+    const z =
+      -1 +
+      (contract === 'monthly' ? 1.5 : contract === 'yearly' ? 0 : -1) -
+      0.03 * tenure +
+      0.01 * monthly +
+      0.3 * tickets -
+      0.15 * (nps - 5);
+    y[i] = rng.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+    rows[i] = row;
+  }
+  return { rows, y };
+}
+
+if (scenario.startsWith('churn:')) {
+  const { rows, y } = churnBase(Number(scenario.slice('churn:'.length)));
+  const t0 = performance.now();
+  const trained = trainChurn(rows, y, { seed: 1 });
+  process.stdout.write(
+    `${JSON.stringify({
+      scenario,
+      customers: rows.length,
+      trainMs: Math.round(performance.now() - t0),
+      peakRssMb: peakRssMb(),
+      result: `5-fold CV AUC ${trained.cv.auc.toFixed(4)}, ${trained.encoder.features.length} features`,
+    })}\n`,
+  );
+} else if (scenario) {
   const summary = load(scenario);
   const times: number[] = [];
   let groups = 0;
@@ -62,7 +119,7 @@ if (scenario) {
     })}\n`,
   );
 } else {
-  const rows = ['cdnow', '100000', '1000000'].map((name) => {
+  const rows = ['cdnow', '100000', '1000000', 'churn:1000000'].map((name) => {
     const out = execFileSync(
       process.execPath,
       [
@@ -78,9 +135,14 @@ if (scenario) {
     );
     return JSON.parse(out) as Record<string, unknown>;
   });
-  console.log('BG/NBD + Gamma-Gamma fit (grouping by (x, tx, T) included)');
+  console.log('BG/NBD + Gamma-Gamma fit (grouping by (x, tx, T) included); churn model training');
   for (const r of rows)
-    console.log(
-      `${String(r.scenario).padEnd(8)} ${String(r.customers).padStart(8)} customers, ${String(r.groups).padStart(7)} groups: cold ${r.coldMs} ms, warm ${r.warmMs} ms, peak RSS ${r.peakRssMb} MB\n         ${r.result}`,
-    );
+    if (r.trainMs !== undefined)
+      console.log(
+        `${String(r.scenario).padEnd(8)} ${r.customers} customers: trained in ${r.trainMs} ms, peak RSS ${r.peakRssMb} MB\n         ${r.result}`,
+      );
+    else
+      console.log(
+        `${String(r.scenario).padEnd(8)} ${String(r.customers).padStart(8)} customers, ${String(r.groups).padStart(7)} groups: cold ${r.coldMs} ms, warm ${r.warmMs} ms, peak RSS ${r.peakRssMb} MB\n         ${r.result}`,
+      );
 }

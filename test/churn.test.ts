@@ -34,11 +34,11 @@ describe.skipIf(!HAS_DATA)('churn risk on Telco (needs ../shared/data)', () => {
   afterAll(async () => env.close());
 
   it('reaches a 5-fold stratified cross-validated ROC AUC of at least 0.84', async () => {
-    const fit = await fitChurnForProject(env.store, {
-      projectId: env.project.projectId,
-      label: 'Churn',
-      seed: 42,
-    });
+    const fit = await fitChurnForProject(
+      env.store,
+      { projectId: env.project.projectId, label: 'Churn', seed: 42 },
+      new Date('2026-02-01T00:00:00Z'),
+    );
     expect(fit.customers).toBe(7043);
     expect(fit.churned).toBe(1869);
     const { cv } = fit.model;
@@ -61,11 +61,26 @@ describe.skipIf(!HAS_DATA)('churn risk on Telco (needs ../shared/data)', () => {
     expect(scores[i]!.top).toHaveLength(3);
     const contract = scores[i]!.top.find((t) => t.column === 'Contract' || t.column === 'tenure');
     expect(contract?.contribution).toBeGreaterThan(0);
+
+    // Stored per customer with its explanation, and answered as a routing priority.
+    const id = fit.ids[i]!;
+    const [stored] = await env.store.customerScores(env.project.projectId, id);
+    expect(stored).toMatchObject({ model: 'churn_risk', fittedAt: '2026-02-01T00:00:00Z' });
+    expect(stored!.value).toBeCloseTo(scores[i]!.probability, 12);
+    expect(stored!.details).toEqual(scores[i]!.top);
+    const res = await env.app.inject({
+      url: `/api/v1/customers/${id}/priority`,
+      headers: { authorization: `Bearer ${env.project.secretKey}` },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.scores.churn_risk).toBeCloseTo(scores[i]!.probability, 12);
+    expect(body.reasons.join(' ')).toContain('churn risk');
   });
 
   it('needs both outcomes to train', async () => {
     await expect(
-      fitChurnForProject(env.store, { projectId: env.project.projectId, label: 'gender' }),
+      fitChurnForProject(env.store, { projectId: env.project.projectId, label: 'gender' }, new Date()),
     ).rejects.toThrow(/churned and/);
   });
 });

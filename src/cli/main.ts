@@ -16,6 +16,7 @@ import type { ClvResult } from '../models/clv.ts';
 import { createApp } from '../server/app.ts';
 import {
   clvParamsJson,
+  fitChurnForProject,
   fitClvForProject,
   fitClvOnOrders,
   parseClvOptions,
@@ -31,7 +32,7 @@ import {
 } from '../service/operations.ts';
 import { DuckDbStore } from '../store/duckdb/store.ts';
 import { systemClock } from '../util/clock.ts';
-import { adminCall, newAdminToken, publishServer, unpublishServer, withData } from './runtime.ts';
+import { adminCall, newAdminToken, openStore, publishServer, unpublishServer, withData } from './runtime.ts';
 
 const env = process.env;
 const defaultData = env.POLSO_DATA ?? './data';
@@ -353,7 +354,7 @@ fit
       const input = { projectId: opts.project, ...options };
       result = await withData(
         resolve(opts.data),
-        (store) => fitClvForProject(store, input),
+        (store) => fitClvForProject(store, input, systemClock.now()),
         (server) => adminCall(server, 'fit/clv', input) as Promise<ClvResult>,
       );
     } else throw new PolsoError('POLSO_BAD_OPTION', '--orders FILE or --project ID is required');
@@ -374,6 +375,42 @@ fit
         ...(opts.out ? [`predictions: ${resolve(opts.out)}`] : []),
       ].join('\n'),
     );
+  });
+
+fit
+  .command('churn')
+  .description('Train the churn-risk model on a project’s customers and store each customer’s risk')
+  .requiredOption('--project <id>', 'project id')
+  .option('--data <dir>', 'data directory', defaultData)
+  .option('--label <trait>', 'trait that says who churned (yes/true/1); default: churnedAt is set')
+  .option('--folds <n>', 'cross-validation folds', int('folds'), 5)
+  .option('--seed <n>', 'seed of the fold assignment', int('seed'), 42)
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    const store = await openStore(resolve(opts.data));
+    try {
+      const fit = await fitChurnForProject(
+        store,
+        { projectId: opts.project, label: opts.label, folds: opts.folds, seed: opts.seed },
+        systemClock.now(),
+      );
+      const { cv, encoder } = fit.model;
+      const summary = {
+        customers: fit.customers,
+        churned: fit.churned,
+        features: encoder.features.length,
+        auc: cv.auc,
+        foldAuc: cv.foldAuc,
+        brier: cv.brier,
+      };
+      print(
+        !!opts.json,
+        summary,
+        `${fit.customers} customers (${fit.churned} churned), ${encoder.features.length} features: ${opts.folds}-fold ROC AUC ${cv.auc.toFixed(3)}, Brier ${cv.brier.toFixed(3)}; scores stored`,
+      );
+    } finally {
+      await store.close();
+    }
   });
 
 /** A plain-text table: dimension columns, then each metric as "value (n) [low, high]". */

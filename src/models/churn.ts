@@ -19,39 +19,37 @@ function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
-/** ln(1 + e^z) without overflow. */
-function softplus(z: number): number {
-  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-}
-
 /**
  * Fits a logistic regression with penalty (λ/2)‖w‖² (the intercept is not penalised) on a row-major matrix
  * `x` (n × d) and labels `y` ∈ {0, 1}.
  */
 export function fitLogistic(x: Float64Array, y: Uint8Array, d: number, lambda: number): Logistic {
   const n = y.length;
-  const z = new Float64Array(n);
+  const w = new Float64Array(d);
+  const g = new Float64Array(d);
   const result = minimize(
     (theta, grad) => {
+      for (let j = 0; j < d; j++) w[j] = theta[j]!;
+      g.fill(0);
       const b = theta[d]!;
       let loss = 0;
-      grad.fill(0);
-      for (let i = 0; i < n; i++) {
+      let gb = 0;
+      for (let i = 0, o = 0; i < n; i++, o += d) {
         let s = b;
-        const o = i * d;
-        for (let j = 0; j < d; j++) s += x[o + j]! * theta[j]!;
-        z[i] = s;
-        loss += softplus(s) - (y[i]! ? s : 0);
-        const r = sigmoid(s) - y[i]!;
-        for (let j = 0; j < d; j++) grad[j] = grad[j]! + r * x[o + j]!;
-        grad[d] = grad[d]! + r;
+        for (let j = 0; j < d; j++) s += x[o + j]! * w[j]!;
+        // softplus(s) and sigmoid(s) from one exponential of −|s|
+        const e = Math.exp(-Math.abs(s));
+        loss += (s > 0 ? s : 0) + Math.log1p(e) - (y[i] ? s : 0);
+        const r = (s >= 0 ? 1 / (1 + e) : e / (1 + e)) - y[i]!;
+        for (let j = 0; j < d; j++) g[j] = g[j]! + r * x[o + j]!;
+        gb += r;
       }
       let penalty = 0;
       for (let j = 0; j < d; j++) {
-        penalty += theta[j]! * theta[j]!;
-        grad[j] = grad[j]! / n + lambda * theta[j]!;
+        penalty += w[j]! * w[j]!;
+        grad[j] = g[j]! / n + lambda * w[j]!;
       }
-      grad[d] = grad[d]! / n;
+      grad[d] = gb / n;
       return loss / n + (lambda / 2) * penalty;
     },
     new Float64Array(d + 1),

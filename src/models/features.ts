@@ -48,26 +48,48 @@ function asLevel(v: unknown): string {
  */
 export function fitEncoder(rows: readonly FeatureRow[], exclude: readonly string[] = []): Encoder {
   const skip = new Set(exclude);
-  const names = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => !skip.has(c)).sort();
+  const seen = new Set<string>();
+  for (const r of rows) for (const k in r) if (!skip.has(k)) seen.add(k);
+  const names = [...seen].sort();
   const columns: ColumnEncoding[] = [];
   for (const column of names) {
-    const present = rows.map((r) => r[column]).filter((v) => !isMissing(v));
-    if (present.length === 0) continue;
-    const numbers = present.map(asNumber);
-    const distinct = new Set(present.map(asLevel));
-    if (numbers.every(Number.isFinite) && distinct.size > 2) {
-      const mean = numbers.reduce((a, b) => a + b, 0) / numbers.length;
-      const sd = Math.sqrt(numbers.reduce((a, b) => a + (b - mean) ** 2, 0) / numbers.length) || 1;
-      columns.push({ column, kind: 'numeric', mean, sd, hasMissing: present.length < rows.length });
-    } else {
-      const counts = new Map<string, number>();
-      for (const v of present) counts.set(asLevel(v), (counts.get(asLevel(v)) ?? 0) + 1);
-      const levels = [...counts]
-        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-        .slice(0, MAX_LEVELS)
-        .map(([level]) => level);
-      if (levels.length > 1) columns.push({ column, kind: 'categorical', levels });
+    // One pass for the numeric reading (moments, and whether more than two distinct values occur) ...
+    let present = 0;
+    let numeric = true;
+    let sum = 0;
+    let sumSq = 0;
+    const firstValues = new Set<number>();
+    for (const r of rows) {
+      const v = r[column];
+      if (isMissing(v)) continue;
+      present++;
+      if (!numeric) continue;
+      const x = asNumber(v);
+      if (!Number.isFinite(x)) numeric = false;
+      else {
+        sum += x;
+        sumSq += x * x;
+        if (firstValues.size < 3) firstValues.add(x);
+      }
     }
+    if (present === 0) continue;
+    if (numeric && firstValues.size > 2) {
+      const mean = sum / present;
+      const sd = Math.sqrt(Math.max(sumSq / present - mean * mean, 0)) || 1;
+      columns.push({ column, kind: 'numeric', mean, sd, hasMissing: present < rows.length });
+      continue;
+    }
+    // ... and one for the levels of a categorical (or two-valued) column.
+    const counts = new Map<string, number>();
+    for (const r of rows) {
+      const v = r[column];
+      if (!isMissing(v)) counts.set(asLevel(v), (counts.get(asLevel(v)) ?? 0) + 1);
+    }
+    const levels = [...counts]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, MAX_LEVELS)
+      .map(([level]) => level);
+    if (levels.length > 1) columns.push({ column, kind: 'categorical', levels });
   }
   const features: string[] = [];
   const sourceOf: string[] = [];

@@ -11,6 +11,7 @@ import type { Store } from '../store/store.ts';
 import type { Clock } from '../util/clock.ts';
 import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { customerRoutes } from './routes/customers.ts';
 import { projectRoutes } from './routes/project.ts';
 import { queryRoutes } from './routes/query.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -98,6 +99,7 @@ export function createApp(options: AppOptions): FastifyInstance {
   projectRoutes(app, ctx);
   queryRoutes(app, ctx);
   adminRoutes(app, ctx);
+  customerRoutes(app, ctx);
   return app;
 }
 

@@ -9,11 +9,15 @@ import { finished } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { PolsoError } from '../errors.ts';
-import { type ChurnModel, trainChurn } from '../models/churn.ts';
+import { type ChurnModel, scoreChurn, trainChurn } from '../models/churn.ts';
 import { type ClvPrediction, type ClvResult, fitClv } from '../models/clv.ts';
 import type { FeatureRow } from '../models/features.ts';
+import { type Priority, routingPriority } from '../models/priority.ts';
 import { dayOf, isoDay, type OrderRow, summarize, type TimeUnit } from '../models/summary.ts';
-import type { Store } from '../store/store.ts';
+import type { CustomerScore, Store } from '../store/store.ts';
+
+/** Versions of the fitting code, stored with every fit (bump when results would change). */
+export const MODEL_VERSIONS = { clv: 'bgnbd-gamma-gamma/1', churn_risk: 'logistic-l2-platt/1' } as const;
 
 const MAX_REPORTED = 20;
 
@@ -92,8 +96,15 @@ export async function projectOrders(store: Store, projectId: string): Promise<Or
   }));
 }
 
-/** Fits the CLV models on a project's stored orders (`polso fit clv --project`, locally or through a server). */
-export async function fitClvForProject(store: Store, input: Record<string, unknown>): Promise<ClvResult> {
+/**
+ * Fits the CLV models on a project's stored orders (`polso fit clv --project`, locally or through a
+ * server) and stores the fit and each customer's scores.
+ */
+export async function fitClvForProject(
+  store: Store,
+  input: Record<string, unknown>,
+  now: Date,
+): Promise<ClvResult> {
   const options = parseClvOptions({
     cutoff: typeof input.cutoffDay === 'number' ? isoDay(input.cutoffDay) : input.cutoff,
     unit: input.unit,
@@ -101,7 +112,67 @@ export async function fitClvForProject(store: Store, input: Record<string, unkno
     discountRate: input.annualDiscountRate ?? input.discountRate,
   });
   if (typeof input.projectId !== 'string') throw new PolsoError('POLSO_BAD_OPTION', '--project: required');
-  return fitClvOnOrders(await projectOrders(store, input.projectId), options);
+  const result = fitClvOnOrders(await projectOrders(store, input.projectId), options);
+  await saveClv(store, input.projectId, result, options, now);
+  return result;
+}
+
+/** CLV percentile of each prediction: the share of customers (0–100) with a lower CLV. */
+function percentiles(values: readonly number[]): Float64Array {
+  const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
+  const out = new Float64Array(values.length);
+  for (let k = 0; k < order.length; ) {
+    let j = k;
+    while (j + 1 < order.length && values[order[j + 1]!] === values[order[k]!]) j++;
+    for (let m = k; m <= j; m++) out[order[m]!] = (100 * k) / values.length;
+    k = j + 1;
+  }
+  return out;
+}
+
+const CLV_SCORES = ['clv', 'clv_percentile', 'expected_purchases', 'p_alive', 'expected_spend'] as const;
+
+async function saveClv(
+  store: Store,
+  projectId: string,
+  result: ClvResult,
+  options: ClvFitOptions,
+  now: Date,
+): Promise<void> {
+  const rank = percentiles(result.predictions.map((p) => p.clv));
+  const scores: CustomerScore[] = [];
+  result.predictions.forEach((p, i) => {
+    const values = [p.clv, rank[i]!, p.expectedPurchases, p.pAlive, p.expectedSpend];
+    CLV_SCORES.forEach((name, k) => {
+      scores.push({ customerId: p.customerId, name, value: values[k]! });
+    });
+  });
+  await store.saveModelFit(
+    projectId,
+    {
+      model: 'clv',
+      version: MODEL_VERSIONS.clv,
+      fittedAt: now,
+      customers: result.predictions.length,
+      params: {
+        ...clvParamsJson(result),
+        cutoff: isoDay(options.cutoffDay),
+        unit: options.unit,
+        horizon: options.horizon,
+        annualDiscountRate: options.annualDiscountRate,
+      },
+      quality: {
+        stdErr: {
+          bgnbd: result.bgnbd.stdErr,
+          paretoNbd: result.paretoNbd.stdErr,
+          gammaGamma: result.gammaGamma.stdErr,
+        },
+        spendFrequencyCorrelation: result.spendFrequencyCorrelation,
+      },
+      scoreNames: CLV_SCORES,
+    },
+    scores,
+  );
 }
 
 /** Validated options of `polso fit clv`. */
@@ -238,6 +309,7 @@ const POSITIVE = new Set(['yes', 'true', '1', 'churned']);
 export async function fitChurnForProject(
   store: Store,
   input: { projectId: string; label?: string; folds?: number; seed?: number },
+  now: Date,
 ): Promise<{ customers: number; churned: number; model: ChurnModel; ids: string[]; rows: FeatureRow[] }> {
   const project = await store.getProject(input.projectId);
   if (!project) throw new PolsoError('POLSO_BAD_OPTION', `--project: no project ${input.projectId}`);
@@ -262,5 +334,55 @@ export async function fitChurnForProject(
       `${positives} churned and ${rows.length - positives} retained customers: at least ${folds} of each are needed`,
     );
   const model = trainChurn(rows, y, { folds, seed: input.seed ?? 42, exclude: label ? [label] : [] });
+  const scored = scoreChurn(model, rows);
+  await store.saveModelFit(
+    input.projectId,
+    {
+      model: 'churn_risk',
+      version: MODEL_VERSIONS.churn_risk,
+      fittedAt: now,
+      customers: rows.length,
+      params: {
+        label: label ?? 'churnedAt',
+        features: model.encoder.features,
+        weights: Array.from(model.model.weights),
+        intercept: model.model.intercept,
+        calibration: model.calibration,
+      },
+      quality: model.cv,
+      scoreNames: ['churn_risk'],
+    },
+    scored.map((sc, i) => ({
+      customerId: ids[i]!,
+      name: 'churn_risk',
+      value: sc.probability,
+      details: sc.top,
+    })),
+  );
   return { customers: rows.length, churned: positives, model, ids, rows };
+}
+
+/** A customer's routing priority from the stored scores (404 when the customer has none). */
+export async function customerPriority(
+  store: Store,
+  projectId: string,
+  customerId: string,
+): Promise<Priority & { customerId: string; scores: Record<string, number | null> }> {
+  const stored = await store.customerScores(projectId, customerId);
+  if (stored.length === 0)
+    throw new PolsoError(
+      'POLSO_NOT_FOUND',
+      `No model scores for customer ${customerId}: run polso fit clv|churn`,
+    );
+  const scores = Object.fromEntries(stored.map((s) => [s.model, s.value]));
+  return {
+    customerId,
+    ...routingPriority({
+      clvPercentile: scores.clv_percentile,
+      clv: scores.clv,
+      churnRisk: scores.churn_risk,
+      pAlive: scores.p_alive,
+    }),
+    scores,
+  };
 }

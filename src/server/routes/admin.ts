@@ -37,7 +37,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post('/api/v1/admin/fit/clv', async (req) => {
     requireAdmin(req, ctx);
-    return fitClvForProject(ctx.store, objectBody(req.body));
+    return fitClvForProject(ctx.store, objectBody(req.body), ctx.clock.now());
   });
 
   app.post('/api/v1/admin/import', async (req) => {

@@ -84,6 +84,20 @@ export const MIGRATIONS: readonly { version: number; name: string; statements: (
     name: 'settings of the store (hash canary)',
     statements: () => [`CREATE TABLE settings (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`],
   },
+  {
+    version: 4,
+    name: 'customer models: stored fits and per-customer scores',
+    // Scores are a plain table keyed by (project, customer, model) so metrics and the customer 360 can
+    // join them; a refit replaces a model's scores, while every fit stays in model_fits.
+    statements: () => [
+      `CREATE TABLE model_fits (project_id VARCHAR NOT NULL, model VARCHAR NOT NULL, version VARCHAR NOT NULL,
+         fitted_at TIMESTAMPTZ NOT NULL, customers BIGINT NOT NULL, params JSON NOT NULL, quality JSON,
+         PRIMARY KEY (project_id, model, fitted_at))`,
+      `CREATE TABLE customer_scores (project_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, model VARCHAR NOT NULL,
+         version VARCHAR NOT NULL, fitted_at TIMESTAMPTZ NOT NULL, value DOUBLE, details JSON,
+         PRIMARY KEY (project_id, customer_id, model))`,
+    ],
+  },
 ];
 
 /** The value whose hash tells whether DuckDB's `hash()` still gives the keys stored. */
