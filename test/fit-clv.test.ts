@@ -6,6 +6,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PREDICTION_COLUMNS } from '../src/service/models.ts';
 import { polso } from './cli.ts';
 import { cdnowOrders, HAS_DATA } from './datasets.ts';
 import { tempDir } from './helpers.ts';
@@ -65,16 +66,7 @@ describe.skipIf(!HAS_DATA)('polso fit clv (needs ../shared/data)', () => {
 
     const rows = parse(readFileSync(out), { columns: true }) as Record<string, string>[];
     expect(rows.length).toBe(2357);
-    expect(Object.keys(rows[0]!)).toEqual([
-      'customer_id',
-      'frequency',
-      'recency',
-      'T',
-      'expected_purchases',
-      'p_alive',
-      'expected_spend',
-      'clv',
-    ]);
+    expect(Object.keys(rows[0]!)).toEqual([...PREDICTION_COLUMNS]);
     const first = rows.find((row) => row.customer_id === '1')!;
     expect(Number(first.expected_purchases).toFixed(3)).toBe('1.226');
     // CLV is the discounted value of purchases × spend: below the undiscounted product, above zero.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cdnowOrders, HAS_DATA } from '../../test/datasets.ts';
+import { expectExactGradient } from '../../test/gradient.ts';
 import {
   bgNbdConditionalExpected,
   bgNbdExpected,
@@ -19,19 +20,7 @@ describe('BG/NBD', () => {
       recency: Float64Array.of(0, 3.5, 20, 20, 30),
       T: Float64Array.of(10, 20, 30, 30, 38),
     });
-    const f = bgNbdNegLogLik(g);
-    const p = Float64Array.of(0.4, 3, 0.9, 2.1);
-    const grad = new Float64Array(4);
-    f(p, grad);
-    for (let k = 0; k < 4; k++) {
-      const h = 1e-6 * p[k]!;
-      const up = Float64Array.from(p);
-      const down = Float64Array.from(p);
-      up[k] = up[k]! + h;
-      down[k] = down[k]! - h;
-      const scratch = new Float64Array(4);
-      expect(grad[k]).toBeCloseTo((f(up, scratch) - f(down, scratch)) / (2 * h), 5);
-    }
+    expectExactGradient(bgNbdNegLogLik(g), [0.4, 3, 0.9, 2.1], 5);
   });
 
   it('has a distribution P(X(t) = n) whose mean is E[X(t)]', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cdnowOrders, HAS_DATA } from '../../test/datasets.ts';
+import { expectExactGradient } from '../../test/gradient.ts';
 import {
   fitGammaGamma,
   gammaGammaExpectedSpend,
@@ -12,18 +13,7 @@ import { dayOf, summarize } from './summary.ts';
 describe('Gamma-Gamma', () => {
   it('has an exact gradient', () => {
     const f = gammaGammaNegLogLik({ x: Float64Array.of(1, 2, 5), mean: Float64Array.of(12, 30.5, 8) });
-    const p = Float64Array.of(5, 3, 14);
-    const grad = new Float64Array(3);
-    f(p, grad);
-    for (let k = 0; k < 3; k++) {
-      const h = 1e-6 * p[k]!;
-      const up = Float64Array.from(p);
-      const down = Float64Array.from(p);
-      up[k] = up[k]! + h;
-      down[k] = down[k]! - h;
-      const scratch = new Float64Array(3);
-      expect(grad[k]).toBeCloseTo((f(up, scratch) - f(down, scratch)) / (2 * h), 6);
-    }
+    expectExactGradient(f, [5, 3, 14], 6);
   });
 
   it('shrinks a customer’s mean spend towards the population mean', () => {

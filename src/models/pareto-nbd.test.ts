@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cdnowOrders, HAS_DATA } from '../../test/datasets.ts';
+import { expectExactGradient } from '../../test/gradient.ts';
 import {
   fitParetoNbd,
   paretoNbdConditionalExpected,
@@ -20,23 +21,8 @@ describe('Pareto/NBD', () => {
       T: Float64Array.of(10, 20, 30, 38),
     });
     const f = paretoNbdNegLogLik(g);
-    for (const point of [
-      [0.5, 10, 0.6, 12],
-      [0.5, 12, 0.7, 3],
-    ]) {
-      const p = Float64Array.from(point);
-      const grad = new Float64Array(4);
-      f(p, grad);
-      for (let k = 0; k < 4; k++) {
-        const h = 1e-6 * p[k]!;
-        const up = Float64Array.from(p);
-        const down = Float64Array.from(p);
-        up[k] = up[k]! + h;
-        down[k] = down[k]! - h;
-        const scratch = new Float64Array(4);
-        expect(grad[k]).toBeCloseTo((f(up, scratch) - f(down, scratch)) / (2 * h), 4);
-      }
-    }
+    expectExactGradient(f, [0.5, 10, 0.6, 12], 4);
+    expectExactGradient(f, [0.5, 12, 0.7, 3], 4);
   });
 
   it('has a distribution P(X(t) = n) whose mean is E[X(t)], for α above and below β', () => {

@@ -237,25 +237,25 @@ export function clvParamsJson(result: ClvResult) {
   };
 }
 
+/** Columns of the predictions CSV, one row per customer. */
+export const PREDICTION_COLUMNS = [
+  'customer_id',
+  'frequency',
+  'recency',
+  'T',
+  'expected_purchases',
+  'p_alive',
+  'expected_spend',
+  'clv',
+] as const;
+
 /** Writes one CSV row per customer. */
 export async function writePredictionsCsv(
   path: string,
   predictions: readonly ClvPrediction[],
 ): Promise<void> {
   const out = createWriteStream(path);
-  const csv = stringify({
-    header: true,
-    columns: [
-      'customer_id',
-      'frequency',
-      'recency',
-      'T',
-      'expected_purchases',
-      'p_alive',
-      'expected_spend',
-      'clv',
-    ],
-  });
+  const csv = stringify({ header: true, columns: [...PREDICTION_COLUMNS] });
   csv.pipe(out);
   for (const p of predictions)
     csv.write([
