@@ -54,6 +54,14 @@ describe.skipIf(!HAS_DATA)('BG/NBD on CDNOW (needs ../shared/data)', () => {
     expect(fit.stdErr.alpha).toBeCloseTo(0.378, 2);
   });
 
+  it('gives the same model in days: α scales by 7, the rest is unchanged', () => {
+    const days = fitBgNbd(groupRfm(summarize(orders, cutoff, 'day')));
+    expect(days.params.r).toBeCloseTo(fit.params.r, 4);
+    expect(days.params.alpha / 7).toBeCloseTo(fit.params.alpha, 3);
+    expect(days.params.a).toBeCloseTo(fit.params.a, 4);
+    expect(days.params.b).toBeCloseTo(fit.params.b, 3);
+  });
+
   it('gives the paper’s worked example: E[Y(39) | x=2, tx=30.43, T=38.86] = 1.226', () => {
     expect(bgNbdConditionalExpected(fit.params, 39, 2, 30.43, 38.86).toFixed(3)).toBe('1.226');
     expect(bgNbdPAlive(fit.params, 0, 0, 38.86)).toBe(1);

@@ -118,10 +118,15 @@ export function bgNbdNegLogLik(g: RfmGroups): (p: Float64Array, grad: Float64Arr
   };
 }
 
-function total(count: Float64Array): number {
+/** Number of customers and their mean age T: the scale of α in the summary's unit. */
+export function sizeAndScale(g: RfmGroups): { n: number; meanT: number } {
   let n = 0;
-  for (const c of count) n += c;
-  return n;
+  let sumT = 0;
+  for (let i = 0; i < g.count.length; i++) {
+    n += g.count[i]!;
+    sumT += g.count[i]! * g.T[i]!;
+  }
+  return { n, meanT: sumT / n };
 }
 
 /**
@@ -130,7 +135,9 @@ function total(count: Float64Array): number {
  * @example fitBgNbd(groupRfm(summarize(orders, cutoff, 'week'))).params // { r, alpha, a, b }
  */
 export function fitBgNbd(g: RfmGroups): Fit<BgNbdParams> {
-  const f = fitPositive(bgNbdNegLogLik(g), [1, 1, 1, 1], total(g.count));
+  // Start α at half the mean age, so the start is as good in days as in weeks.
+  const { n, meanT } = sizeAndScale(g);
+  const f = fitPositive(bgNbdNegLogLik(g), [1, meanT / 2, 1, 3], n);
   const [r, alpha, a, b] = f.params;
   const [sr, salpha, sa, sb] = f.stdErr;
   return {

@@ -88,7 +88,10 @@ export function gammaGammaNegLogLik(d: SpendData): (params: Float64Array, grad: 
  */
 export function fitGammaGamma(d: SpendData): Fit<GammaGammaParams> {
   if (d.x.length === 0) throw new RangeError('Gamma-Gamma needs at least one customer with repeat spend');
-  const f = fitPositive(gammaGammaNegLogLik(d), [1, 1, 1], d.x.length);
+  // Start γ at twice the mean spend (E[M] = pγ/(q−1) = mean at p = 1, q = 3), whatever the currency.
+  let mean = 0;
+  for (const m of d.mean) mean += m / d.x.length;
+  const f = fitPositive(gammaGammaNegLogLik(d), [1, 3, 2 * mean], d.x.length);
   const [p, q, gamma] = f.params;
   const [sp, sq, sg] = f.stdErr;
   return {

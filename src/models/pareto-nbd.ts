@@ -6,7 +6,7 @@
  * Gauss hypergeometric function; its logarithm's derivatives (from models/special) give the analytic
  * gradient. Every term is combined in log space.
  */
-import type { Fit } from './bgnbd.ts';
+import { type Fit, sizeAndScale } from './bgnbd.ts';
 import { fitPositive } from './optimize.ts';
 import { digamma, gammaln, log2f1 } from './special.ts';
 import type { RfmGroups } from './summary.ts';
@@ -122,9 +122,8 @@ export function paretoNbdNegLogLik(g: RfmGroups): (p: Float64Array, grad: Float6
  * @example fitParetoNbd(groupRfm(summary)).params // { r, alpha, s, beta }
  */
 export function fitParetoNbd(g: RfmGroups): Fit<ParetoNbdParams> {
-  let n = 0;
-  for (const c of g.count) n += c;
-  const f = fitPositive(paretoNbdNegLogLik(g), [1, 1, 1, 1], n);
+  const { n, meanT } = sizeAndScale(g);
+  const f = fitPositive(paretoNbdNegLogLik(g), [1, meanT / 2, 1, meanT / 2], n);
   return {
     params: asParams(f.params),
     stdErr: asParams(Float64Array.from(f.stdErr)),
