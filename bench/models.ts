@@ -10,15 +10,21 @@
  *   npx tsx bench/models.ts                          # cdnow, 100k, 1M, churn on 1M
  *   npx tsx bench/models.ts --scenario 1000000 --runs 3
  *   npx tsx bench/models.ts --scenario churn:1000000
+ *   npx tsx bench/models.ts --scenario priority       # GET /api/v1/customers/{id}/priority latency
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Random } from '../src/demo/random.ts';
 import { fitBgNbd } from '../src/models/bgnbd.ts';
 import { trainChurn } from '../src/models/churn.ts';
 import { fitGammaGamma, spendData } from '../src/models/gamma-gamma.ts';
 import { simulateRfm } from '../src/models/simulate.ts';
-import { dayOf, groupRfm, type RfmSummary, summarize } from '../src/models/summary.ts';
+import { dayOf, groupRfm, isoDay, type RfmSummary, summarize } from '../src/models/summary.ts';
+import { fitClvForProject } from '../src/service/models.ts';
+import { importFile } from '../src/service/operations.ts';
 import { cdnowOrders } from '../test/datasets.ts';
+import { makeEnv } from '../test/helpers.ts';
 import { arg, peakRssMb, percentile } from './util.ts';
 
 const scenario = arg('scenario', '');
@@ -75,7 +81,45 @@ function churnBase(n: number): { rows: Record<string, unknown>[]; y: Uint8Array 
   return { rows, y };
 }
 
-if (scenario.startsWith('churn:')) {
+/** Latency of the priority endpoint on a store holding the CDNOW customers' CLV scores. */
+async function priorityLatency(requests: number): Promise<Record<string, unknown>> {
+  const env = await makeEnv();
+  try {
+    const orders = cdnowOrders();
+    const file = join(env.dir, 'orders.csv');
+    writeFileSync(
+      file,
+      [
+        'id,timestamp,customerId,amount,currency',
+        ...orders.map((o, i) => `o${i},${isoDay(o.day)}T12:00:00Z,${o.customerId},${o.amount},EUR`),
+      ].join('\n'),
+    );
+    await importFile(env.store, { projectId: env.project.projectId, path: file, type: 'order' });
+    await fitClvForProject(
+      env.store,
+      { projectId: env.project.projectId, cutoff: '1997-09-30', unit: 'week', horizon: 52 },
+      new Date(),
+    );
+    const headers = { authorization: `Bearer ${env.project.secretKey}` };
+    const times: number[] = [];
+    for (let i = 0; i < requests; i++) {
+      const id = String(1 + (i % 2357));
+      const t0 = performance.now();
+      const res = await env.app.inject({ url: `/api/v1/customers/${id}/priority`, headers });
+      times.push(performance.now() - t0);
+      if (res.statusCode !== 200) throw new Error(`priority answered ${res.statusCode}`);
+    }
+    times.sort((a, b) => a - b);
+    const ms = (p: number) => Math.round(percentile(times, p) * 100) / 100;
+    return { scenario: 'priority', requests, p50Ms: ms(50), p99Ms: ms(99), peakRssMb: peakRssMb() };
+  } finally {
+    await env.close();
+  }
+}
+
+if (scenario === 'priority') {
+  process.stdout.write(`${JSON.stringify(await priorityLatency(Number(arg('requests', '2000'))))}\n`);
+} else if (scenario.startsWith('churn:')) {
   const { rows, y } = churnBase(Number(scenario.slice('churn:'.length)));
   const t0 = performance.now();
   const trained = trainChurn(rows, y, { seed: 1 });
@@ -119,7 +163,7 @@ if (scenario.startsWith('churn:')) {
     })}\n`,
   );
 } else {
-  const rows = ['cdnow', '100000', '1000000', 'churn:1000000'].map((name) => {
+  const rows = ['cdnow', '100000', '1000000', 'churn:1000000', 'priority'].map((name) => {
     const out = execFileSync(
       process.execPath,
       [
@@ -137,7 +181,11 @@ if (scenario.startsWith('churn:')) {
   });
   console.log('BG/NBD + Gamma-Gamma fit (grouping by (x, tx, T) included); churn model training');
   for (const r of rows)
-    if (r.trainMs !== undefined)
+    if (r.p50Ms !== undefined)
+      console.log(
+        `priority ${r.requests} requests (app.inject, CDNOW scores stored): p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`,
+      );
+    else if (r.trainMs !== undefined)
       console.log(
         `${String(r.scenario).padEnd(8)} ${r.customers} customers: trained in ${r.trainMs} ms, peak RSS ${r.peakRssMb} MB\n         ${r.result}`,
       );
