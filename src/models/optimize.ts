@@ -23,12 +23,22 @@ export interface MinimizeResult {
  * @example minimize((x, g) => { g[0] = 2 * (x[0]! - 3); return (x[0]! - 3) ** 2; }, [0]).x[0] // ≈ 3
  */
 export function minimize(
-  f: Objective,
+  objective: Objective,
   x0: ArrayLike<number>,
   opts: { gradTol?: number; maxIterations?: number } = {},
 ): MinimizeResult {
   const n = x0.length;
   const gradTol = opts.gradTol ?? 1e-9;
+  // A point where the objective cannot be evaluated (a special function out of its range) counts as +∞,
+  // so the line search steps back from it instead of failing the fit.
+  const f = (x: Float64Array, grad: Float64Array): number => {
+    try {
+      return objective(x, grad);
+    } catch (error) {
+      if (error instanceof RangeError) return Number.POSITIVE_INFINITY;
+      throw error;
+    }
+  };
   const maxIterations = opts.maxIterations ?? 500;
   const x = Float64Array.from(x0);
   const g = new Float64Array(n);
@@ -204,6 +214,8 @@ export function fitPositive(
   const p = new Float64Array(start.length);
   const result = minimize(
     (theta, grad) => {
+      // Parameters beyond e^±12 mean a degenerate model (no dropout, no heterogeneity): out of bounds.
+      for (let i = 0; i < p.length; i++) if (Math.abs(theta[i]!) > 12) return Number.POSITIVE_INFINITY;
       for (let i = 0; i < p.length; i++) p[i] = Math.exp(theta[i]!);
       const v = negLogLik(p, grad);
       for (let i = 0; i < p.length; i++) grad[i] = (grad[i]! * p[i]!) / scale;

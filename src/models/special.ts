@@ -34,7 +34,7 @@ export interface Log2F1 {
   dz: number;
 }
 
-const MAX_TERMS = 1_000_000;
+const MAX_TERMS = 200_000;
 const RESCALE = 1e200;
 
 /**
