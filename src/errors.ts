@@ -59,6 +59,9 @@ export const ERRORS = {
   POLSO_USER_EXISTS: { status: 409, message: 'A user with this e-mail address already exists' },
   POLSO_BAD_USER: { status: 400, message: 'The user is not valid (e-mail, role or password)' },
   POLSO_CUSTOMER_NOT_FOUND: { status: 404, message: 'No such customer in this project' },
+  // Customer models (CLV, churn risk)
+  MODEL_BAD_INPUT: { status: 400, message: 'The input of the model is not valid' },
+  MODEL_NOT_ENOUGH_DATA: { status: 422, message: 'Not enough data to fit the model' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

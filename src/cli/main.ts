@@ -1,6 +1,6 @@
 /**
  * @module cli/main
- * The `polso` command: serve, project create, user add, import, demo, query, survey, quickstart. This is the composition root:
+ * The `polso` command: serve, project create, user add, import, demo, query, survey, fit, quickstart. This is the composition root:
  * the only place that reads `process.env`.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,7 +14,17 @@ import { toCsv } from '../engine/export.ts';
 import { planQuery } from '../engine/plan.ts';
 import type { QueryResult } from '../engine/run.ts';
 import { PolsoError } from '../errors.ts';
+import type { ClvResult } from '../models/clv.ts';
 import { createApp } from '../server/app.ts';
+import {
+  clvParamsJson,
+  fitChurnForProject,
+  fitClvForProject,
+  fitClvOnOrders,
+  parseClvOptions,
+  readOrdersCsv,
+  writePredictionsCsv,
+} from '../service/models.ts';
 import {
   type CreatedProject,
   createProjectWithKeys,
@@ -29,7 +39,7 @@ import { type ContactPolicy, DEFAULT_POLICY } from '../surveys/policy.ts';
 import { SurveyScheduler } from '../surveys/scheduler.ts';
 import { SurveyService } from '../surveys/service.ts';
 import { systemClock } from '../util/clock.ts';
-import { adminCall, newAdminToken, publishServer, unpublishServer, withData } from './runtime.ts';
+import { adminCall, newAdminToken, openStore, publishServer, unpublishServer, withData } from './runtime.ts';
 
 const env = process.env;
 const defaultData = env.POLSO_DATA ?? './data';
@@ -471,6 +481,89 @@ survey
     const definition = readDefinition(file) as Record<string, unknown> | null;
     if (definition && typeof definition === 'object') delete definition.id;
     await saveSurvey(opts, { id, definition, update: true });
+  });
+
+const fit = program.command('fit').description('Fit customer models');
+fit
+  .command('clv')
+  .description('Fit BG/NBD, Pareto/NBD and Gamma-Gamma; predict purchases, P(alive), spend and CLV')
+  .option('--orders <file>', 'CSV with customer_id,timestamp,amount (default: the project’s orders)')
+  .option('--project <id>', 'fit on this project’s stored orders')
+  .option('--data <dir>', 'data directory', defaultData)
+  .requiredOption('--cutoff <date>', 'last day of the calibration period (YYYY-MM-DD, inclusive)')
+  .requiredOption('--unit <unit>', 'day or week: recency, T and the horizon are in this unit')
+  .requiredOption('--horizon <n>', 'prediction horizon in units')
+  .option('--discount-rate <r>', 'yearly discount rate for CLV', '0.10')
+  .option('--out <file>', 'write one row per customer to this CSV')
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    const options = parseClvOptions(opts);
+    let result: ClvResult;
+    if (opts.orders) {
+      const path = resolve(opts.orders);
+      if (!existsSync(path)) throw new PolsoError('POLSO_FILE_NOT_FOUND', `No file at ${path}`);
+      result = fitClvOnOrders(await readOrdersCsv(path), options);
+    } else if (opts.project) {
+      const input = { projectId: opts.project, ...options };
+      result = await withData(
+        resolve(opts.data),
+        (store) => fitClvForProject(store, input, systemClock.now()),
+        (server) => adminCall(server, 'fit/clv', input) as Promise<ClvResult>,
+      );
+    } else throw new PolsoError('POLSO_BAD_OPTION', '--orders FILE or --project ID is required');
+    if (opts.out) await writePredictionsCsv(resolve(opts.out), result.predictions);
+    const params = clvParamsJson(result);
+    const fmt = (o: Record<string, number>) =>
+      Object.entries(o)
+        .map(([k, v]) => `${k} ${Math.round(v * 1000) / 1000}`)
+        .join(', ');
+    print(
+      !!opts.json,
+      params,
+      [
+        `${result.predictions.length} customers`,
+        `BG/NBD      ${fmt(params.bgnbd)}`,
+        `Pareto/NBD  ${fmt(params.paretoNbd)}`,
+        `Gamma-Gamma ${fmt(params.gammaGamma)} (frequency–spend correlation ${result.spendFrequencyCorrelation.toFixed(2)})`,
+        ...(opts.out ? [`predictions: ${resolve(opts.out)}`] : []),
+      ].join('\n'),
+    );
+  });
+
+fit
+  .command('churn')
+  .description('Train the churn-risk model on a project’s customers and store each customer’s risk')
+  .requiredOption('--project <id>', 'project id')
+  .option('--data <dir>', 'data directory', defaultData)
+  .option('--label <trait>', 'trait that says who churned (yes/true/1); default: churnedAt is set')
+  .option('--folds <n>', 'cross-validation folds', int('folds'), 5)
+  .option('--seed <n>', 'seed of the fold assignment', int('seed'), 42)
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    const store = await openStore(resolve(opts.data));
+    try {
+      const fit = await fitChurnForProject(
+        store,
+        { projectId: opts.project, label: opts.label, folds: opts.folds, seed: opts.seed },
+        systemClock.now(),
+      );
+      const { cv, encoder } = fit.model;
+      const summary = {
+        customers: fit.customers,
+        churned: fit.churned,
+        features: encoder.features.length,
+        auc: cv.auc,
+        foldAuc: cv.foldAuc,
+        brier: cv.brier,
+      };
+      print(
+        !!opts.json,
+        summary,
+        `${fit.customers} customers (${fit.churned} churned), ${encoder.features.length} features: ${opts.folds}-fold ROC AUC ${cv.auc.toFixed(3)}, Brier ${cv.brier.toFixed(3)}; scores stored`,
+      );
+    } finally {
+      await store.close();
+    }
   });
 
 /** A plain-text table: dimension columns, then each metric as "value (n) [low, high]". */

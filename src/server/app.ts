@@ -13,6 +13,7 @@ import { SurveyService } from '../surveys/service.ts';
 import type { Clock } from '../util/clock.ts';
 import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { customerRoutes } from './routes/customers.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { projectRoutes } from './routes/project.ts';
 import { queryRoutes } from './routes/query.ts';
@@ -125,6 +126,7 @@ export function createApp(options: AppOptions): FastifyInstance {
   surveyRoutes(app, ctx);
   dashboardRoutes(app, ctx);
   webRoutes(app, options.webRoot);
+  customerRoutes(app, ctx);
   return app;
 }
 

@@ -339,6 +339,31 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { 200: { description: 'How many records were removed' } },
         },
       },
+      '/api/v1/customers/{id}/priority': {
+        get: {
+          summary:
+            'Contact-centre queue priority (1 = most urgent) from the stored CLV and churn-risk scores',
+          security: secret,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            200: {
+              description: 'Priority, CLV tier, risk band, the reasons and the scores used',
+              ...json({
+                type: 'object',
+                properties: {
+                  customerId: { type: 'string' },
+                  priority: { enum: [1, 2, 3, 4] },
+                  tier: { enum: ['platinum', 'gold', 'silver', 'bronze', null] },
+                  risk: { enum: ['high', 'medium', 'low', null] },
+                  reasons: { type: 'array', items: { type: 'string' } },
+                  scores: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
+                },
+              }),
+            },
+            ...errors(401, 403, 404),
+          },
+        },
+      },
       ...surveyPaths(secret),
     },
   };

@@ -102,6 +102,36 @@ export interface IngestOptions {
   patch?: ReadonlySet<RecordKind>;
 }
 
+/** One fit of a customer model, as stored. */
+export interface ModelFit {
+  /** Model name (clv, churn_risk…) and version of the code that fitted it. */
+  model: string;
+  version: string;
+  fittedAt: Date;
+  customers: number;
+  params: unknown;
+  quality?: unknown;
+  /** Score names this fit writes (their previous values are replaced). */
+  scoreNames: readonly string[];
+}
+
+/** One per-customer value of a fit: `name` is the score (clv, p_alive, churn_risk…). */
+export interface CustomerScore {
+  customerId: string;
+  name: string;
+  value: number | null;
+  details?: unknown;
+}
+
+/** A stored per-customer score. */
+export interface StoredScore {
+  model: string;
+  version: string;
+  fittedAt: string;
+  value: number | null;
+  details: unknown;
+}
+
 export type FileFormat = 'csv' | 'ndjson' | 'parquet';
 
 export interface ImportSpec {
@@ -143,6 +173,10 @@ export interface Store extends SqlExecutor {
   alias(projectId: string, anonymousId: string, customerId: string): Promise<number>;
   /** Removes every record of a customer (and of the anonymous ids linked to it). */
   eraseCustomer(projectId: string, customerId: string): Promise<Record<string, number>>;
+  /** Stores a model fit and replaces the per-customer scores of the score names it produces. */
+  saveModelFit(projectId: string, fit: ModelFit, scores: readonly CustomerScore[]): Promise<void>;
+  /** The latest stored scores of one customer (one row per score name). */
+  customerScores(projectId: string, customerId: string): Promise<StoredScore[]>;
   /** Stored records of one kind (newest first), for inspection and tests. */
   listRecords(
     projectId: string,

@@ -115,6 +115,21 @@ export const MIGRATIONS: readonly { version: number; name: string; statements: (
     ],
   },
   {
+    version: 4,
+    name: 'customer models: stored fits and per-customer scores',
+    // Scores are a plain table keyed by (project, customer, model) so metrics and the customer 360 can
+    // join them; a refit replaces a model's scores, while every fit stays in model_fits.
+    statements: () => [
+      `CREATE TABLE model_fits (project_id VARCHAR NOT NULL, model VARCHAR NOT NULL, version VARCHAR NOT NULL,
+         fitted_at TIMESTAMPTZ NOT NULL, customers BIGINT NOT NULL, params JSON NOT NULL, quality JSON,
+         PRIMARY KEY (project_id, model, fitted_at))`,
+      // No primary key: a refit replaces a model's rows in one transaction (delete, then insert), and a
+      // key index made inserting a million customers' scores ten times slower.
+      `CREATE TABLE customer_scores (project_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, model VARCHAR NOT NULL,
+         version VARCHAR NOT NULL, fitted_at TIMESTAMPTZ NOT NULL, value DOUBLE, details JSON)`,
+    ],
+  },
+  {
     version: 5,
     name: 'dashboard users (scrypt password hashes, roles) and sessions',
     statements: () => [

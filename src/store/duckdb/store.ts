@@ -17,18 +17,21 @@ import type { SurveyState } from '../../surveys/state.ts';
 import type { Clock } from '../../util/clock.ts';
 import {
   type ApiKeyRow,
+  type CustomerScore,
   type DashboardUser,
   DEFAULT_PROJECT_CONFIG,
   type ImportSpec,
   type IngestOptions,
   type IngestResult,
   type KeyScope,
+  type ModelFit,
   type ProgressFn,
   type Project,
   type ProjectConfig,
   type Role,
   type SessionRow,
   type Store,
+  type StoredScore,
 } from '../store.ts';
 import * as merge from './merge-sql.ts';
 import { HASH_CANARY, ident, MIGRATIONS } from './schema.ts';
@@ -682,8 +685,80 @@ export class DuckDbStore implements Store {
         c: customerId,
       });
       deleted.identities = ids.rowsChanged;
+      const scores = await conn.run(
+        `DELETE FROM customer_scores WHERE project_id = $p AND customer_id = $c`,
+        {
+          p: projectId,
+          c: customerId,
+        },
+      );
+      deleted.scores = scores.rowsChanged;
       return deleted;
     });
+  }
+
+  async saveModelFit(projectId: string, fit: ModelFit, scores: readonly CustomerScore[]): Promise<void> {
+    await this.write(async (conn) => {
+      const at = fit.fittedAt.toISOString();
+      await conn.run(
+        `INSERT INTO model_fits VALUES ($p, $m, $v, $t::TIMESTAMPTZ, $n, $params::JSON, $quality::JSON)`,
+        {
+          p: projectId,
+          m: fit.model,
+          v: fit.version,
+          t: at,
+          n: fit.customers,
+          params: JSON.stringify(fit.params),
+          quality: JSON.stringify(fit.quality ?? null),
+        },
+      );
+      await conn.run(
+        `CREATE OR REPLACE TEMP TABLE staged_scores (customer_id VARCHAR, model VARCHAR, value DOUBLE, details VARCHAR)`,
+      );
+      const appender = await conn.createAppender('staged_scores', 'main', 'temp');
+      try {
+        for (const s of scores) {
+          appender.appendVarchar(s.customerId);
+          appender.appendVarchar(s.name);
+          if (s.value === null || !Number.isFinite(s.value)) appender.appendNull();
+          else appender.appendDouble(s.value);
+          if (s.details === undefined) appender.appendNull();
+          else appender.appendVarchar(JSON.stringify(s.details));
+          appender.endRow();
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+      const names = fit.scoreNames.map((_, i) => `$n${i}`).join(', ');
+      const nameParams = Object.fromEntries(fit.scoreNames.map((n, i) => [`n${i}`, n]));
+      await conn.run(`DELETE FROM customer_scores WHERE project_id = $p AND model IN (${names})`, {
+        p: projectId,
+        ...nameParams,
+      });
+      await conn.run(
+        `INSERT INTO customer_scores
+           SELECT $p, customer_id, model, $v, $t::TIMESTAMPTZ, value, details::JSON FROM staged_scores`,
+        { p: projectId, v: fit.version, t: at },
+      );
+      await conn.run(`DROP TABLE staged_scores`);
+    });
+  }
+
+  async customerScores(projectId: string, customerId: string): Promise<StoredScore[]> {
+    const rows = await this.rows(
+      `SELECT model, version, strftime(fitted_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS fitted_at, value,
+              CAST(details AS VARCHAR) AS details
+         FROM customer_scores WHERE project_id = $p AND customer_id = $c ORDER BY model`,
+      { p: projectId, c: customerId },
+    );
+    return rows.map((r) => ({
+      model: String(r.model),
+      version: String(r.version),
+      fittedAt: String(r.fitted_at),
+      value: r.value === null ? null : Number(r.value),
+      details: r.details === null ? null : JSON.parse(String(r.details)),
+    }));
   }
 
   async listRecords(

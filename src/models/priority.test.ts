@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { routingPriority } from './priority.ts';
+
+describe('routing priority', () => {
+  it('orders customers by CLV tier', () => {
+    expect(routingPriority({ clvPercentile: 95, churnRisk: 0.1 })).toMatchObject({
+      priority: 1,
+      tier: 'platinum',
+    });
+    expect(routingPriority({ clvPercentile: 75, churnRisk: 0.1 })).toMatchObject({
+      priority: 2,
+      tier: 'gold',
+    });
+    expect(routingPriority({ clvPercentile: 50 })).toMatchObject({ priority: 3, tier: 'silver', risk: null });
+    expect(routingPriority({ clvPercentile: 10, churnRisk: 0.9 })).toMatchObject({
+      priority: 4,
+      tier: 'bronze',
+    });
+  });
+
+  it('raises a valuable customer at risk one step and says why', () => {
+    const p = routingPriority({ clvPercentile: 75, clv: 120, churnRisk: 0.6 });
+    expect(p).toMatchObject({ priority: 1, tier: 'gold', risk: 'high' });
+    expect(p.reasons).toEqual([
+      'CLV in the top 30% of customers (predicted value 120.00): gold',
+      'churn risk high (0.60)',
+      'raised one step: a valuable customer at risk',
+    ]);
+  });
+
+  it('falls back to P(alive) without a churn model, and to the default without scores', () => {
+    expect(routingPriority({ clvPercentile: 50, pAlive: 0.3 })).toMatchObject({ priority: 2, risk: 'high' });
+    expect(routingPriority({})).toMatchObject({ priority: 3, tier: null, risk: null });
+  });
+});
