@@ -10,7 +10,9 @@
  * rounding) and every disagreement is printed. The DuckDB sides run in child processes of their
  * own so that each one's peak memory is its own. Prints one JSON object.
  *
- *   npx tsx bench/compare.ts --records 1000000 --runs 5
+ *   npx tsx bench/compare.ts --records 1000000 --runs 5 [--dump answers.json]
+ *
+ * `--dump` writes every engine's answers to a file, to look into a disagreement.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -196,6 +198,7 @@ if (phase) {
   writeFileSync(arg('out', ''), JSON.stringify(result));
 } else {
   const records = Number(arg('records', '1000000'));
+  const dump = arg('dump', '');
   const dir = tempDir('polso-bench-compare-');
   // The PostgreSQL server runs as another user and reads the CSV files itself.
   chmodSync(dir, 0o755);
@@ -241,9 +244,9 @@ if (phase) {
       ...disagreements('duckdb/postgres', duckdb.answers, postgres.answers),
     ];
     for (const p of problems) console.error(`DISAGREEMENT ${p}`);
-    if (process.env.BENCH_DUMP)
+    if (dump)
       writeFileSync(
-        process.env.BENCH_DUMP,
+        dump,
         JSON.stringify({ polso: polso.answers, duckdb: duckdb.answers, postgres: postgres.answers }),
       );
     const p50 = {
