@@ -56,6 +56,9 @@ async function timed(runs: number, once: () => Promise<Answers>) {
   return { times, answers };
 }
 
+/** The metrics that have hand-written statements (the rest of the catalogue is Polso's alone). */
+const COVERED = new Set(handStatements(duckdbHand, CHANNEL_METRICS).map((x) => x.metric));
+
 /** Polso's answers to the overview, through the engine. */
 async function polsoPhase(dataDir: string, runs: number): Promise<EngineRun> {
   const store = await openStore(dataDir);
@@ -63,8 +66,10 @@ async function polsoPhase(dataDir: string, runs: number): Promise<EngineRun> {
   const project = (await store.getProject(String(row!.id)))!;
   const result = await timed(runs, async () => {
     const answers: Answers = {};
-    for (const [i, q] of OVERVIEW_QUERIES.entries()) {
+    for (const [i, overview] of OVERVIEW_QUERIES.entries()) {
       const by = i === 0 ? 'total' : 'channel';
+      // The same questions on every side: only the metrics the hand-written SQL covers.
+      const q = { ...overview, metrics: overview.metrics.filter((m) => COVERED.has(m)) };
       const r = await runQuery(store, planQuery(q, project, NOW));
       for (const row of r.rows)
         for (const metric of q.metrics) {
@@ -261,7 +266,7 @@ if (phase) {
         records: demo.total,
         runs,
         questions: {
-          metrics: OVERVIEW_QUERIES[0]!.metrics.length,
+          metrics: COVERED.size,
           byChannel: CHANNEL_METRICS.length,
           handStatements: statementCount,
         },
