@@ -8,7 +8,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/server/app.ts';
 import { type CreatedProject, createProjectWithKeys } from '../src/service/operations.ts';
@@ -17,6 +17,7 @@ import { smtpSender } from '../src/surveys/delivery.ts';
 import { SurveyScheduler } from '../src/surveys/scheduler.ts';
 import { SurveyService } from '../src/surveys/service.ts';
 import { manualClock } from '../src/util/clock.ts';
+import { launchChromium } from './browser.ts';
 import { post, tempDir } from './helpers.ts';
 import { type SmtpSink, startSmtp } from './smtp.ts';
 
@@ -54,16 +55,7 @@ describe('surveys in a real browser', () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     project = await createProjectWithKeys(store, { name: 'Casa Serena' });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--headless',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
