@@ -142,5 +142,14 @@ describe.each(ENGINES)('on $name', (engine) => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.message).toMatch(/healthWeights\.smb\.happiness: unknown component/);
     expect(bad.json().error.message).toMatch(/healthWeights\.smb\.usage: must be a number from 0 to 100/);
+    // A segment completed from a default that leaves only usage, then without usage: nothing to weigh.
+    const zero = await patchProject(env, {
+      healthWeights: {
+        default: { usage: 1, adoption: 0, feedback: 0, support: 0, payment: 0, recency: 0 },
+        smb: { usage: 0 },
+      },
+    });
+    expect(zero.statusCode).toBe(400);
+    expect(zero.json().error.message).toMatch(/healthWeights\.smb: weights cannot all be zero/);
   });
 });

@@ -45,7 +45,13 @@ export function renderMetricsDoc(): string {
       out.push('- Parameters:');
       for (const p of m.params) {
         const range =
-          p.type === 'number' ? ` (${p.min} … ${p.max})` : p.values ? ` (one of ${p.values.join(', ')})` : '';
+          p.type === 'number'
+            ? ` (${p.min} … ${p.max})`
+            : p.type === 'list'
+              ? ` (${p.min}–${p.max} items separated by "${p.separator}")`
+              : p.values
+                ? ` (one of ${p.values.join(', ')})`
+                : '';
         out.push(`  - \`${p.name}\` = \`${p.default}\`${range}: ${p.doc.en} / ${p.doc.it}`);
       }
     }

@@ -5,7 +5,7 @@
  * statistics the quantiles and their intervals need. Values are bound, never spliced.
  */
 import type { Expr } from '../metrics/expr.ts';
-import type { MetricDefinition } from '../metrics/types.ts';
+import { listItems, type MetricDefinition } from '../metrics/types.ts';
 import { KINDS, type RecordKind } from '../model/kinds.ts';
 import { HEALTH_COMPONENTS, type HealthComponent } from '../model/project-config.ts';
 import type { Dialect } from './dialect.ts';
@@ -121,6 +121,27 @@ export function compileExpr(e: Expr, d: Dialect, b: Binder, metric: MetricPlan, 
   }
 }
 
+/**
+ * The group-by columns (`… AS d0`, `… AS d1`) and the filter conditions of a plan for one metric,
+ * values bound; `filters` defaults to the plan's.
+ */
+function dimensionsSql(
+  plan: QueryPlan,
+  m: MetricPlan,
+  d: Dialect,
+  b: Binder,
+  tz: string,
+  filters: Readonly<Record<string, readonly string[]>> = plan.filters,
+) {
+  return {
+    dims: plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d, tz)} AS d${i}`),
+    filters: Object.entries(filters).map(
+      ([dim, values]) =>
+        `${dimensionSql(m, dim, d, tz)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
+    ),
+  };
+}
+
 /** FROM … WHERE … shared by a metric's queries: scope, range, filters and the metric's own records. */
 function scope(plan: QueryPlan, m: MetricPlan, d: Dialect, b: Binder, range: Range) {
   const def = m.def;
@@ -141,12 +162,9 @@ function scope(plan: QueryPlan, m: MetricPlan, d: Dialect, b: Binder, range: Ran
     `${time} >= ${bound(range.from)}`,
     `${time} < ${bound(range.to)}`,
     compileExpr(def.where, d, b, m),
-    ...Object.entries(plan.filters).map(
-      ([dim, values]) =>
-        `${dimensionSql(m, dim, d, tz)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
-    ),
   ];
-  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d, tz)} AS d${i}`);
+  const { dims, filters } = dimensionsSql(plan, m, d, b, tz);
+  conditions.push(...filters);
   const period = plan.grain ? d.bucket(time, plan.grain, tz) : null;
   return { from: `${table} s ${join}`, where: conditions.join('\n    AND '), dims, period, time };
 }
@@ -418,10 +436,7 @@ export function lifecycleSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
   const from = bound(range.from);
   const to = bound(range.to);
   const periods = periodsSql(plan, d, from, to, tz);
-  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d, tz)} AS d${i}`);
-  const filters = Object.entries(plan.filters).map(
-    ([dim, values]) => `${dimensionSql(m, dim, d, tz)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
-  );
+  const { dims, filters } = dimensionsSql(plan, m, d, b, tz);
   const at = (x: string) => `acq < ${x} AND (lost IS NULL OR lost >= ${x})`;
   const sql = `WITH life AS (
       SELECT * FROM (${customerLifeSql(m, d, b, plan.projectId)}) s
@@ -504,11 +519,12 @@ export function adoptionSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: R
   const { [measure.over]: overFilter, ...otherFilters } = plan.filters;
   const sc = scope({ ...plan, filters: otherFilters }, m, d, b, range);
   const person = compileExpr(measure.person, d, b, m);
-  const hit = [compileExpr(measure.hit, d, b, m)];
-  if (overFilter)
-    hit.push(
-      `${dimensionSql(m, measure.over, d, b.bind(plan.timezone, 'tz'))} IN (${overFilter.map((v) => b.bind(v, 'f')).join(', ')})`,
-    );
+  const hit = [
+    compileExpr(measure.hit, d, b, m),
+    ...(overFilter
+      ? dimensionsSql(plan, m, d, b, b.bind(plan.timezone, 'tz'), { [measure.over]: overFilter }).filters
+      : []),
+  ];
   const g = grouping(plan, sc.dims, sc.period);
   const shared = g.names.filter((_, i) => plan.groupBy[i] !== measure.over);
   const sameKeys = shared.map((k) => `hits.${k} IS NOT DISTINCT FROM pop.${k}`);
@@ -544,11 +560,10 @@ export function distributionSql(plan: QueryPlan, m: MetricPlan, d: Dialect, rang
   return { sql, params: b.values };
 }
 
-/** The steps of an event funnel from its `steps` parameter ("A > B > C"). */
+/** The steps of an event funnel from its `steps` list parameter ("A > B > C"). */
 export function funnelSteps(m: MetricPlan): string[] {
-  return String(m.params.steps)
-    .split('>')
-    .map((x) => x.trim());
+  const spec = m.def.params.find((p) => p.name === 'steps')!;
+  return listItems(m.params.steps!, spec.separator!);
 }
 
 /**
@@ -632,10 +647,7 @@ export function engagementSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range:
   const from = bound(range.from);
   const to = bound(range.to);
   const p = (name: string) => b.bind(Number(m.params[name]), 'p');
-  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d, tz)} AS d${i}`);
-  const filters = Object.entries(plan.filters).map(
-    ([dim, values]) => `${dimensionSql(m, dim, d, tz)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
-  );
+  const { dims, filters } = dimensionsSql(plan, m, d, b, tz);
   const g = grouping(plan, dims, plan.grain ? 's.period' : null);
   const full = `s.active_days * 30 * 86400 >= ${p('minActiveDays')} * ${d.secondsBetween('s.b0', 's.b1')}
       AND s.depth >= ${p('minDepth')} AND s.last_at >= ${d.addDays('s.b1', `-${p('recentDays')}`)}`;
@@ -680,10 +692,7 @@ export function healthSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Ran
   const bound = instantOf(plan, d, b, tz);
   const p = (name: string) => b.bind(Number(m.params[name]), 'p');
   const window = p('windowDays');
-  const dims = plan.groupBy.map((dim, i) => `${dimensionSql(m, dim, d, tz)} AS d${i}`);
-  const filters = Object.entries(plan.filters).map(
-    ([dim, values]) => `${dimensionSql(m, dim, d, tz)} IN (${values.map((v) => b.bind(v, 'f')).join(', ')})`,
-  );
+  const { dims, filters } = dimensionsSql(plan, m, d, b, tz);
   const t = (k: RecordKind) => d.ident(KINDS[k].table);
   const since = d.addDays('cp.b1', `-${window}`);
   const own = (k: RecordKind, alias: string) =>

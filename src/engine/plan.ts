@@ -7,7 +7,7 @@
 import { PolsoError } from '../errors.ts';
 import { METRICS } from '../metrics/catalogue.ts';
 import { DIMENSIONS, type DimensionSource } from '../metrics/dimensions.ts';
-import type { MetricDefinition } from '../metrics/types.ts';
+import { listItems, type MetricDefinition } from '../metrics/types.ts';
 import {
   type BusinessHours,
   calendarRows,
@@ -236,18 +236,23 @@ export function planQuery(
           v > (spec.max ?? Infinity)
         )
           bad('POLSO_BAD_PARAM', `${path}: a number from ${spec.min} to ${spec.max}`, path);
-      } else if (spec.type === 'string') {
+      } else if (spec.type === 'string' || spec.type === 'list') {
         if (typeof v !== 'string' || v.length === 0 || v.length > 200)
           bad('POLSO_BAD_PARAM', `${path}: text of 1–200 characters`, path);
-        if (spec.name === 'steps') {
-          const steps = v.split('>').map((x) => x.trim());
+        if (spec.type === 'list') {
+          const items = listItems(v, spec.separator!);
+          const [min, max] = [spec.min ?? 1, spec.max ?? 200];
           if (
-            steps.length < 2 ||
-            steps.length > 10 ||
-            steps.some((x) => !x) ||
-            new Set(steps).size < steps.length
+            items.length < min ||
+            items.length > max ||
+            items.some((x) => !x) ||
+            new Set(items).size < items.length
           )
-            bad('POLSO_BAD_PARAM', `${path}: 2–10 distinct event names separated by ">"`, path);
+            bad(
+              'POLSO_BAD_PARAM',
+              `${path}: ${min}–${max} distinct names separated by "${spec.separator}"`,
+              path,
+            );
         }
       } else if (typeof v !== 'string' || !spec.values?.includes(v))
         bad('POLSO_BAD_PARAM', `${path}: one of ${spec.values?.join(', ')}`, path);

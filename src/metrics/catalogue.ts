@@ -1044,7 +1044,10 @@ const more: MetricDefinition[] = [
     params: [
       {
         name: 'steps',
-        type: 'string',
+        type: 'list',
+        separator: '>',
+        min: 2,
+        max: 10,
         default: 'Page Viewed > Signed Up > Order Completed',
         doc: { it: 'Nomi degli eventi, separati da ">"', en: 'Event names, separated by ">"' },
       },

@@ -82,13 +82,24 @@ export type Measure =
 
 export interface ParamSpec {
   readonly name: string;
-  /** `string`: free text up to 200 characters (an event name, say). */
-  readonly type: 'number' | 'enum' | 'string';
+  /**
+   * `string`: free text up to 200 characters (an event name, say); `list`: such text holding `min`
+   * to `max` distinct, non-empty items separated by `separator` ("A > B > C").
+   */
+  readonly type: 'number' | 'enum' | 'string' | 'list';
   readonly default: number | string;
   readonly min?: number;
   readonly max?: number;
+  readonly separator?: string;
   readonly values?: readonly string[];
   readonly doc: Bilingual;
+}
+
+/** The items of a `list` parameter's value. */
+export function listItems(value: string | number, separator: string): string[] {
+  return String(value)
+    .split(separator)
+    .map((x) => x.trim());
 }
 
 export type Unit = 'percent' | 'nps' | 'score' | 'seconds' | 'count' | 'points' | 'currency' | 'ratio';

@@ -161,8 +161,11 @@ export function parseConfigPatch(input: Record<string, unknown>): Partial<Projec
               bad(`${set}.${c}`, `unknown component (known: ${Object.keys(HEALTH_COMPONENTS).join(', ')})`);
             else if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 100)
               bad(`${set}.${c}`, 'must be a number from 0 to 100');
+          // A segment's set is completed from `default`, then from the built-in weights, as the engine does.
+          const base = set === 'default' ? {} : ((sets as Record<string, object>).default ?? {});
           const full: Record<string, number> = {
             ...HEALTH_COMPONENTS,
+            ...(base as Record<string, number>),
             ...(weights as Record<string, number>),
           };
           if (Object.values(full).every((w) => w === 0)) bad(set, 'weights cannot all be zero');
