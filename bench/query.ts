@@ -4,20 +4,27 @@
  * store. Prints p50/p95 latency of the whole set over repeated runs and peak memory.
  *
  *   npx tsx bench/query.ts --records 1000000 --runs 5 [--per-metric yes]
+ *   npx tsx bench/query.ts --store DIR --project ID --runs 5   # a store loaded before (bench/demo-store.ts)
  */
 import { rmSync } from 'node:fs';
 import { planQuery } from '../src/engine/plan.ts';
 import { runQuery } from '../src/engine/run.ts';
+import { RECORD_KINDS } from '../src/model/kinds.ts';
 import { tempDir } from '../test/helpers.ts';
-import { loadDemoStore, NOW, OVERVIEW_METRICS, OVERVIEW_QUERIES } from './demo-store.ts';
+import { loadDemoStore, NOW, OVERVIEW_METRICS, OVERVIEW_QUERIES, openStore } from './demo-store.ts';
 import { arg, peakRssMb, percentile } from './util.ts';
 
-const records = Number(arg('records', '1000000'));
+const size = Number(arg('records', '1000000'));
 const runs = Number(arg('runs', '5'));
-const dir = tempDir('polso-bench-query-');
+const reuse = arg('store', '');
+const dir = reuse || tempDir('polso-bench-query-');
 try {
-  const { demo, store, projectId, loadSeconds } = await loadDemoStore(dir, records);
+  const { demo, store, projectId, loadSeconds } = reuse
+    ? { demo: null, store: await openStore(reuse), projectId: arg('project', ''), loadSeconds: 0 }
+    : await loadDemoStore(dir, size);
   const project = (await store.getProject(projectId))!;
+  let records = demo?.total ?? 0;
+  if (!demo) for (const kind of RECORD_KINDS) records += await store.count(projectId, kind);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
@@ -43,7 +50,7 @@ try {
   console.log(
     JSON.stringify({
       benchmark: 'overview-queries',
-      records: demo.total,
+      records,
       metrics: OVERVIEW_METRICS.length,
       queries: OVERVIEW_QUERIES.length,
       loadSeconds: Math.round(loadSeconds * 10) / 10,
@@ -54,5 +61,5 @@ try {
     }),
   );
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (!reuse) rmSync(dir, { recursive: true, force: true });
 }

@@ -8,8 +8,9 @@ import type { Expr } from '../metrics/expr.ts';
 import { listItems, type MetricDefinition } from '../metrics/types.ts';
 import { KINDS, type RecordKind } from '../model/kinds.ts';
 import { HEALTH_COMPONENTS, type HealthComponent } from '../model/project-config.ts';
-import type { Dialect } from './dialect.ts';
+import type { Dialect, Zone } from './dialect.ts';
 import type { MetricPlan, QueryPlan } from './plan.ts';
+import { zoneOffsets } from './zone.ts';
 
 /** A half-open range [from, to): local dates or ISO instants, as in the query. */
 export type Range = { from: string; to: string };
@@ -24,10 +25,32 @@ export class Binder {
     this.values[name] = value;
     return this.dialect.param(name);
   }
+  /**
+   * Binds time zone `name` with its offsets over the instants a query over `range` can place in
+   * time (the range, a year before it for look-backs and comparisons, at most a few years in all).
+   */
+  zone(name: string, range?: Range): Zone {
+    const us = (ms: number) => this.bind(ms * 1000, 'z');
+    const o = range ? zoneOffsets(name, ...zoneWindow(range)) : { start: 0, end: 0, spans: [] };
+    return {
+      name: this.bind(name, 'tz'),
+      start: us(o.start),
+      end: us(o.end),
+      spans: o.spans.map((x) => ({ until: us(x.until), offset: us(x.offset) })),
+    };
+  }
+}
+
+const DAY_MS = 86_400_000;
+/** The window of instants whose zone offsets a query over `range` binds (epoch ms). */
+function zoneWindow(range: Range): [number, number] {
+  const ms = (v: string) => Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
+  const to = ms(range.to) + 2 * DAY_MS;
+  return [Math.max(ms(range.from), to - 6 * 366 * DAY_MS) - 400 * DAY_MS, to];
 }
 
 /** The instant of a range bound: a local date at midnight in the time zone, or an ISO instant. */
-function instantOf(plan: QueryPlan, d: Dialect, b: Binder, tz: string): (value: string) => string {
+function instantOf(plan: QueryPlan, d: Dialect, b: Binder, tz: Zone): (value: string) => string {
   return (value) =>
     plan.dateOnly ? d.localToInstant(b.bind(value, 'day'), tz) : d.instant(b.bind(value, 'at'));
 }
@@ -98,7 +121,7 @@ export function compileExpr(e: Expr, d: Dialect, b: Binder, metric: MetricPlan, 
       return d.businessSeconds(
         c(e.from),
         c(e.to),
-        b.bind(timezone, 'tz'),
+        b.zone(timezone),
         d.jsonRows(b.bind(JSON.stringify(spans), 'spans'), ['dow', 'open', 'close']),
         d.jsonRows(b.bind(JSON.stringify(holidays.length > 0 ? holidays : [{ day: 0 }]), 'holidays'), [
           'day',
@@ -130,7 +153,7 @@ function dimensionsSql(
   m: MetricPlan,
   d: Dialect,
   b: Binder,
-  tz: string,
+  tz: Zone,
   filters: Readonly<Record<string, readonly string[]>> = plan.filters,
 ) {
   return {
@@ -154,7 +177,7 @@ function scope(plan: QueryPlan, m: MetricPlan, d: Dialect, b: Binder, range: Ran
   const join = needsCustomer
     ? `LEFT JOIN ${d.ident(KINDS.customer.table)} c ON c.project_id = s.project_id AND c.id = s.customer_id`
     : '';
-  const tz = b.bind(plan.timezone, 'tz');
+  const tz = b.zone(plan.timezone, range);
   const time = compileExpr(def.time, d, b, m);
   const bound = instantOf(plan, d, b, tz);
   const conditions = [
@@ -179,7 +202,7 @@ const DELAY_BANDS: readonly [number, string][] = [
 ];
 
 /** The SQL of a dimension for a metric's records; `tz` is the bound time zone of the query. */
-export function dimensionSql(m: MetricPlan, dim: string, d: Dialect, tz: string): string {
+export function dimensionSql(m: MetricPlan, dim: string, d: Dialect, tz: Zone): string {
   const source = m.dimensions[dim];
   if (!source) throw new Error(`dimension ${dim} not planned for ${m.def.id}`);
   if ('own' in source) return `s.${d.ident(source.own)}`;
@@ -322,7 +345,7 @@ export function orderStatisticsSql(
 }
 
 /** The periods of a plan as rows `period, b0, b1` (instants, clipped to the range). */
-function periodsSql(plan: QueryPlan, d: Dialect, from: string, to: string, tz: string): string {
+function periodsSql(plan: QueryPlan, d: Dialect, from: string, to: string, tz: Zone): string {
   return plan.grain
     ? `SELECT period, greatest(${d.localToInstant('period', tz)}, ${from}) AS b0,
          coalesce(lead(${d.localToInstant('period', tz)}) OVER (ORDER BY period), ${to}) AS b1
@@ -337,7 +360,7 @@ export function dailyDistinctSql(plan: QueryPlan, m: MetricPlan, d: Dialect, ran
   if (m.def.measure.type !== 'dailyDistinct')
     throw new Error('dailyDistinctSql needs a dailyDistinct metric');
   const v = compileExpr(m.def.measure.value, d, b, m);
-  const tz = b.bind(plan.timezone, 'tz');
+  const tz = b.zone(plan.timezone, range);
   const g = grouping(plan, sc.dims, sc.period);
   const keys = g.select;
   const outer = g.names;
@@ -355,7 +378,7 @@ export function openAtEndSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
   const measure = m.def.measure;
   if (measure.type !== 'openAtEnd') throw new Error('openAtEndSql needs an openAtEnd metric');
   const sc = scope(plan, m, d, b, { from: '1900-01-01', to: range.to });
-  const tz = b.bind(plan.timezone, 'tz');
+  const tz = b.zone(plan.timezone, range);
   const bound = instantOf(plan, d, b, tz);
   const opened = compileExpr(measure.opened, d, b, m);
   const closed = compileExpr(measure.closed, d, b, m);
@@ -377,7 +400,7 @@ export function rollingDistinctSql(plan: QueryPlan, m: MetricPlan, d: Dialect, r
     ? new Date(Date.parse(`${range.from}T00:00:00Z`) - measure.days * 86_400_000).toISOString().slice(0, 10)
     : new Date(Date.parse(range.from) - measure.days * 86_400_000).toISOString();
   const sc = scope(plan, m, d, b, { from: early, to: range.to });
-  const tz = b.bind(plan.timezone, 'tz');
+  const tz = b.zone(plan.timezone, range);
   const bound = instantOf(plan, d, b, tz);
   const v = compileExpr(measure.value, d, b, m);
   const days = b.bind(measure.days, 'days');
@@ -397,7 +420,7 @@ export function rollingDistinctSql(plan: QueryPlan, m: MetricPlan, d: Dialect, r
 export function visitsSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
   const b = new Binder(d);
   const sc = scope(plan, m, d, b, range);
-  const tz = b.bind(plan.timezone, 'tz');
+  const tz = b.zone(plan.timezone, range);
   const gap = b.bind(Number(m.params.gapMinutes) * 60, 'gap');
   const conversions =
     plan.conversionEvents.length > 0
@@ -431,7 +454,7 @@ export function visitsSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Ran
  */
 export function lifecycleSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
   const b = new Binder(d);
-  const tz = b.bind(plan.timezone, 'tz');
+  const tz = b.zone(plan.timezone, range);
   const bound = instantOf(plan, d, b, tz);
   const from = bound(range.from);
   const to = bound(range.to);
@@ -490,7 +513,7 @@ function customerLifeSql(m: MetricPlan, d: Dialect, b: Binder, projectId: string
 export function cohortSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range, maxOffset: number) {
   const b = new Binder(d);
   const sc = scope(plan, m, d, b, range);
-  const tz = b.bind(plan.timezone, 'tz');
+  const tz = b.zone(plan.timezone, range);
   const grain = plan.grain ?? 'month';
   const ks = b.bind(JSON.stringify(Array.from({ length: maxOffset + 1 }, (_, k) => ({ k }))), 'ks');
   const now = d.instant(b.bind(m.now, 'now'));
@@ -522,7 +545,7 @@ export function adoptionSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: R
   const hit = [
     compileExpr(measure.hit, d, b, m),
     ...(overFilter
-      ? dimensionsSql(plan, m, d, b, b.bind(plan.timezone, 'tz'), { [measure.over]: overFilter }).filters
+      ? dimensionsSql(plan, m, d, b, b.zone(plan.timezone, range), { [measure.over]: overFilter }).filters
       : []),
   ];
   const g = grouping(plan, sc.dims, sc.period);
@@ -576,7 +599,7 @@ export function eventFunnelSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range
   if (measure.type !== 'eventFunnel') throw new Error('eventFunnelSql needs an eventFunnel metric');
   const b = new Binder(d);
   const sc = scope(plan, m, d, b, range);
-  const tz = b.bind(plan.timezone, 'tz');
+  const tz = b.zone(plan.timezone, range);
   const bound = instantOf(plan, d, b, tz);
   const steps = funnelSteps(m).map((name) => b.bind(name, 'step'));
   const window = b.bind(Number(m.params.windowDays), 'window');
@@ -641,7 +664,7 @@ function interactionsSql(d: Dialect, project: string, from: string, to: string):
  */
 export function engagementSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
   const b = new Binder(d);
-  const tz = b.bind(plan.timezone, 'tz');
+  const tz = b.zone(plan.timezone, range);
   const project = b.bind(plan.projectId, 'project');
   const bound = instantOf(plan, d, b, tz);
   const from = bound(range.from);
@@ -688,7 +711,7 @@ export function engagementSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range:
  */
 export function healthSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
   const b = new Binder(d);
-  const tz = b.bind(plan.timezone, 'tz');
+  const tz = b.zone(plan.timezone, range);
   const bound = instantOf(plan, d, b, tz);
   const p = (name: string) => b.bind(Number(m.params[name]), 'p');
   const window = p('windowDays');
@@ -774,7 +797,7 @@ export function revenueFlowSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range
   if (measure.type !== 'revenueFlow') throw new Error('revenueFlowSql needs a revenueFlow metric');
   const b = new Binder(d);
   const sc = scope(plan, m, d, b, { from: '1900-01-01', to: range.to });
-  const tz = b.bind(plan.timezone, 'tz');
+  const tz = b.zone(plan.timezone, range);
   const bound = instantOf(plan, d, b, tz);
   const mrr = `coalesce(${compileExpr(measure.mrr, d, b, m)}, 0)`;
   const started = compileExpr(measure.started, d, b, m);
@@ -811,10 +834,17 @@ export function revenueFlowSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range
 export function bucketsSql(plan: QueryPlan, d: Dialect, range: Range) {
   if (!plan.grain) return null;
   const b = new Binder(d);
-  const tz = b.bind(plan.timezone, 'tz');
+  const tz = b.zone(plan.timezone, range);
   const bound = instantOf(plan, d, b, tz);
-  const sql = `SELECT period FROM ${d.bucketSeries(bound(range.from), bound(range.to), plan.grain, tz)} ORDER BY period`;
+  const sql = `SELECT ${d.periodText('period')} AS period FROM ${d.bucketSeries(bound(range.from), bound(range.to), plan.grain, tz)} ORDER BY 1`;
   return { sql, params: b.values };
+}
+
+/** A compiled query whose `period` column (when the plan has a grain) is returned as text. */
+export function periodAsText<Q extends { sql: string }>(plan: QueryPlan, d: Dialect, q: Q): Q {
+  return plan.grain
+    ? { ...q, sql: `SELECT * REPLACE (${d.periodText('period')} AS period) FROM (${q.sql}) q` }
+    : q;
 }
 
 export type { MetricDefinition };

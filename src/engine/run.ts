@@ -21,6 +21,7 @@ import {
   lifecycleSql,
   openAtEndSql,
   orderStatisticsSql,
+  periodAsText,
   type Range,
   revenueFlowSql,
   rollingDistinctSql,
@@ -113,7 +114,7 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
   } as const;
   const type = m.def.measure.type;
   const compile = type in compilers ? compilers[type as keyof typeof compilers] : aggregateSql;
-  const { sql, params } = compile(plan, m, exec.dialect, range);
+  const { sql, params } = periodAsText(plan, exec.dialect, compile(plan, m, exec.dialect, range));
   const rows = await exec.select(sql, params);
   const cells = new Map<string, Cell>();
   const dimsOf = (r: Record<string, unknown>) => plan.groupBy.map((_, i) => r[`d${i}`] ?? null);
@@ -143,7 +144,7 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
         for (const rank of [q.point, q.lower, q.upper]) if (rank) ranks.push({ n, r: rank });
     }
     const unique = [...new Map(ranks.map((x) => [`${x.n}:${x.r}`, x])).values()];
-    const stats = orderStatisticsSql(plan, m, exec.dialect, range, unique);
+    const stats = periodAsText(plan, exec.dialect, orderStatisticsSql(plan, m, exec.dialect, range, unique));
     const values = new Map<string, Map<number, number>>();
     for (const r of await exec.select(stats.sql, stats.params)) {
       const key = keyOf(dimsOf(r), r.period);
