@@ -189,6 +189,30 @@ describe.each(ENGINES)('on $name', (engine) => {
       }
     });
 
+    it.each([
+      ['wau', 7],
+      ['mau', 30],
+    ])(
+      '%s by week — across both daylight-saving changes — equals the raw computation',
+      async (metric, days) => {
+        const r = await run({ metrics: [metric], grain: 'week', timezone: TZ });
+        const expected = await env.store.sql(
+          `WITH weeks AS (SELECT strftime(w, '%Y-%m-%d') AS w,
+              least(timezone('Europe/Rome', w + INTERVAL 7 DAY), timezone('Europe/Rome', TIMESTAMP '2026-11-01')) AS e
+            FROM generate_series(TIMESTAMP '2025-10-27', TIMESTAMP '2026-10-26', INTERVAL 7 DAY) t(w))
+          SELECT w, count(DISTINCT coalesce(customer_id, anonymous_id)) AS v
+          FROM weeks JOIN events ON ts >= e - to_days(${days}) AND ts < e GROUP BY w`,
+        );
+        const byWeek = new Map(expected.map((e) => [String(e.w), Number(e.v)]));
+        expect(r.rows).toHaveLength(53);
+        for (const row of r.rows)
+          expect((row[metric] as V).value ?? 0, `${metric} ${row.period}`).toBe(
+            byWeek.get(String(row.period)) ?? 0,
+          );
+        expect(byWeek.size).toBeGreaterThan(40);
+      },
+    );
+
     it('FRT median and p90 are the order statistics x(⌈pn⌉)', async () => {
       const r = await run({ metrics: ['frt'] });
       const [e] = await env.store.sql(

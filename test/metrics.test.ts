@@ -417,6 +417,40 @@ describe.each(ENGINES)('on $name', (engine) => {
       expect(daily.body.rows.map((r: { wau: { value: number } }) => r.wau.value)).toEqual([2, 2, 2, 3]);
     });
 
+    it('a rolling window that starts and ends inside days counts exactly the people active in it', async () => {
+      const login = (id: string, ts: string, customerId: string) => ({
+        type: 'event',
+        id,
+        timestamp: ts,
+        name: 'Login',
+        customerId,
+      });
+      const r = await post(env.app, env.project.writeKey, [
+        login('r1', '2026-06-10T08:00:00Z', 'w1'), // before the window…
+        login('r2', '2026-06-10T20:00:00Z', 'w1'), // …and in it, the same day
+        login('r3', '2026-06-10T08:00:00Z', 'w2'), // only before
+        login('r4', '2026-06-17T10:00:00Z', 'w3'), // in it…
+        login('r5', '2026-06-17T14:00:00Z', 'w3'), // …and after, the same day
+        login('r6', '2026-06-17T14:00:00Z', 'w4'), // only after
+        login('r7', '2026-06-17T12:00:00Z', 'w5'), // at the end: excluded
+        login('r8', '2026-06-10T12:00:00Z', 'w6'), // at the start: included
+        login('r9', '2026-06-16T21:00:00Z', 'w7'), // 23:00 in Rome, 16 June…
+        login('r10', '2026-06-16T23:00:00Z', 'w7'), // …and 01:00 on 17 June: one UTC day, two Rome days
+      ]);
+      expect(r.body.rejected).toEqual([]);
+      const res = await query({ metrics: ['wau'], from: '2026-06-10T12:00:00Z', to: '2026-06-17T12:00:00Z' });
+      expect(res.body.rows[0].wau.value).toBe(4);
+      // Rome days 16 and 17 June: windows [9 June 22:00Z, 16 June 22:00Z) and [10 June 22:00Z, 17 June 22:00Z)
+      const daily = await query({
+        metrics: ['wau'],
+        grain: 'day',
+        from: '2026-06-16',
+        to: '2026-06-18',
+        timezone: 'Europe/Rome',
+      });
+      expect(daily.body.rows.map((row: { wau: { value: number } }) => row.wau.value)).toEqual([4, 4]);
+    });
+
     it('conversion rate over visits: sessions, else 30-minute gaps; only by customer traits', async () => {
       const ev = (id: string, ts: string, name: string, who: Record<string, string>) => ({
         type: 'event',

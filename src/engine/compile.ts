@@ -404,12 +404,27 @@ export function rollingDistinctSql(plan: QueryPlan, m: MetricPlan, d: Dialect, r
   const bound = instantOf(plan, d, b, tz);
   const v = compileExpr(measure.value, d, b, m);
   const days = b.bind(measure.days, 'days');
-  const g = grouping(plan, sc.dims, plan.grain ? 'periods.period' : null);
-  const sql = `SELECT ${[...g.select, `${d.countDistinct(v)} AS n`].join(', ')}
-    FROM ${sc.from} JOIN (${periodsSql(plan, d, bound(range.from), bound(range.to), tz)}) periods
-      ON ${sc.time} < periods.b1 AND ${sc.time} >= ${d.addDays('periods.b1', `-${days}`)}
-    WHERE ${sc.where}
-    ${g.clause}`;
+  if (measure.days < 2) throw new Error(`${m.def.id}: a rolling window needs at least two days`);
+  // Each person's records are first reduced to one row per day with the first and last instant: a
+  // window of two days or more never starts and ends within one day, so a person is in a window
+  // exactly when one of their days has its last instant at or after the window's start and its
+  // first before the window's end. Periods are then matched to days by equality, not by range.
+  const dims = plan.groupBy.map((_, i) => `d${i}`);
+  const keys = [...dims, ...(plan.grain ? ['pd.period'] : [])];
+  const sql = `WITH touched AS (
+      SELECT ${[...sc.dims, `${v} AS who`, `${d.dayNumber(sc.time)} AS day`, `min(${sc.time}) AS t0`, `max(${sc.time}) AS t1`].join(', ')}
+      FROM ${sc.from} WHERE ${sc.where}
+      GROUP BY ${[...dims, 'who', 'day'].join(', ')}
+    ), periods AS (
+      SELECT period, b1, ${d.addDays('b1', `-${days}`)} AS lo
+      FROM (${periodsSql(plan, d, bound(range.from), bound(range.to), tz)}) p
+    ), pd AS (
+      SELECT period, b1, lo, ${d.unnestRange(d.dayNumber('lo'), d.dayNumber('b1'))} AS day FROM periods
+    )
+    SELECT ${[...dims, ...(plan.grain ? ['pd.period AS period'] : []), `${d.countDistinct('t.who')} AS n`].join(', ')}
+    FROM touched t JOIN pd ON pd.day = t.day
+    WHERE t.t1 >= pd.lo AND t.t0 < pd.b1
+    ${keys.length > 0 ? `GROUP BY ${keys.join(', ')}` : ''}`;
   return { sql, params: b.values };
 }
 

@@ -43,6 +43,10 @@ export interface Dialect {
   countIf(cond: string): string;
   /** Seconds between two instants (may be fractional). */
   secondsBetween(from: string, to: string): string;
+  /** The whole UTC days from 1970-01-01 to instant `ts`, as an integer (a partition of time into days). */
+  dayNumber(ts: string): string;
+  /** A select-list expression that gives one row for each integer from `from` to `to` (both included). */
+  unnestRange(from: string, to: string): string;
   /** Instant `ts` plus `days` days (a number expression). */
   addDays(ts: string, days: string): string;
   /** A boolean literal. */
