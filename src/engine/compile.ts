@@ -508,18 +508,23 @@ export function visitsSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Ran
       ? plan.conversionEvents.map((e) => b.bind(e, 'conv')).join(', ')
       : 'NULL';
   const dims = plan.groupBy.map((_, i) => `d${i}`);
+  const visit = `SELECT ${[...dims, 'min(t) AS start', 'max(CASE WHEN conv THEN 1 ELSE 0 END) AS converted'].join(', ')}`;
+  // Events with a session id are grouped by it directly; only the others are ordered in time, per
+  // person, to cut visits at gaps.
   const sql = `WITH ev AS (
       SELECT ${[...sc.dims, `${sc.time} AS t`, 'coalesce(s.customer_id, s.anonymous_id) AS who', 's.session_id AS sid', `(s.name IN (${conversions})) AS conv`].join(', ')}
       FROM ${sc.from} WHERE ${sc.where}
-    ), gaps AS (
-      SELECT *, CASE WHEN sid IS NULL AND (prev IS NULL OR ${d.secondsBetween('prev', 't')} > ${gap}) THEN 1 ELSE 0 END AS starts
-      FROM (SELECT *, lag(t) OVER (PARTITION BY who, sid IS NULL ORDER BY t) AS prev FROM ev) x
     ), visits AS (
-      SELECT ${[...dims, 'min(t) AS start', 'max(CASE WHEN conv THEN 1 ELSE 0 END) AS converted'].join(', ')}
-      FROM (SELECT *, CASE WHEN sid IS NOT NULL THEN 's' || sid
-          ELSE 'p' || who || '#' || CAST(sum(starts) OVER (PARTITION BY who, sid IS NULL ORDER BY t ROWS UNBOUNDED PRECEDING) AS VARCHAR) END AS visit
-        FROM gaps) y
-      GROUP BY ${[...dims, 'visit'].join(', ')}
+      ${visit} FROM ev WHERE sid IS NOT NULL GROUP BY ${[...dims, 'sid'].join(', ')}
+      UNION ALL
+      ${visit} FROM (
+        SELECT *, sum(starts) OVER (PARTITION BY who ORDER BY t ROWS UNBOUNDED PRECEDING) AS n
+        FROM (
+          SELECT *, CASE WHEN prev IS NULL OR ${d.secondsBetween('prev', 't')} > ${gap} THEN 1 ELSE 0 END AS starts
+          FROM (SELECT *, lag(t) OVER (PARTITION BY who ORDER BY t) AS prev FROM ev WHERE sid IS NULL) x
+        ) y
+      ) z
+      GROUP BY ${[...dims, 'who', 'n'].join(', ')}
     )
     SELECT ${[...dims, ...(plan.grain ? [`${d.bucket('start', plan.grain, tz)} AS period`] : []), 'count(*) AS n', `${d.countIf('converted = 1')} AS k`].join(', ')}
     FROM visits
@@ -758,14 +763,11 @@ export function engagementSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range:
   const sql = `WITH periods AS (${periodsSql(plan, d, from, to, tz)}),
     touches AS (${interactionsSql(d, project, from, to)}),
     per AS (
-      SELECT t.customer_id, p.period, p.b0, p.b1, count(*) AS interactions,
+      SELECT t.customer_id, ${plan.grain ? d.bucket('t.ts', plan.grain, tz) : 'NULL'} AS period, count(*) AS interactions,
         ${d.countDistinct(d.localDate('t.ts', tz))} AS active_days,
         ${d.countDistinct('t.touch')} AS depth, max(t.ts) AS last_at
-      FROM touches t JOIN periods p ON ${
-        // An equality join on the bucket: a range join of every interaction against the periods is far slower.
-        plan.grain ? `p.period = ${d.bucket('t.ts', plan.grain, tz)}` : d.bool(true)
-      }
-      GROUP BY t.customer_id, p.period, p.b0, p.b1
+      FROM touches t
+      GROUP BY 1, 2
     )
     SELECT ${[
       ...g.select,
@@ -776,7 +778,11 @@ export function engagementSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range:
       'avg(s.depth) AS depth',
       `avg(${d.secondsBetween('s.last_at', 's.b1')}) / 86400 AS recency_days`,
     ].join(',\n      ')}
-    FROM per s LEFT JOIN ${d.ident(KINDS.customer.table)} c ON c.project_id = ${project} AND c.id = s.customer_id
+    FROM (SELECT per.*, p.b0, p.b1 FROM per JOIN periods p ON ${
+      // Periods are joined to each customer's summary, not to every interaction.
+      plan.grain ? 'p.period = per.period' : d.bool(true)
+    }) s
+    LEFT JOIN ${d.ident(KINDS.customer.table)} c ON c.project_id = ${project} AND c.id = s.customer_id
     ${filters.length > 0 ? `WHERE ${filters.join(' AND ')}` : ''}
     ${g.clause}`;
   return { sql, params: b.values };
