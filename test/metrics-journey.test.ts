@@ -308,6 +308,19 @@ describe.each(ENGINES)('on $name', (engine) => {
     });
     // Five days: the first order sees email (8 Jan), chat (9 Jan) and the product (11 Jan); the others none.
     expect(short.body.rows[0].touchpoints_per_purchase).toMatchObject({ value: 1, n: 3 });
+    // The window's start is included: three days reach the chat at exactly 9 Jan 00:00, one day the
+    // product at exactly 11 Jan 00:00; the order itself is never its own touchpoint.
+    const edge = async (windowDays: number) =>
+      (
+        await q({
+          metrics: ['touchpoints_per_purchase'],
+          from: '2026-01-01',
+          to: '2026-02-01',
+          params: { touchpoints_per_purchase: { windowDays } },
+        })
+      ).body.rows[0].touchpoints_per_purchase;
+    expect(await edge(3)).toMatchObject({ value: 0.6667, n: 3 });
+    expect(await edge(1)).toMatchObject({ value: 0.3333, n: 3 });
   });
 
   it('feature adoption: users of each feature among all active users', async () => {
