@@ -9,16 +9,17 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { addUser, type CreatedUser } from '../auth/users.ts';
-import { generateDemo } from '../demo/generate.ts';
+import { DEMO_END, generateDemo } from '../demo/generate.ts';
 import { toCsv } from '../engine/export.ts';
 import { planQuery } from '../engine/plan.ts';
 import type { QueryResult } from '../engine/run.ts';
 import { PolsoError } from '../errors.ts';
 import type { ClvResult } from '../models/clv.ts';
 import { createApp } from '../server/app.ts';
+import { fitHealth } from '../service/health.ts';
 import {
   clvParamsJson,
-  fitChurnForProject,
+  fitChurn,
   fitClvForProject,
   fitClvOnOrders,
   parseClvOptions,
@@ -39,7 +40,7 @@ import { type ContactPolicy, DEFAULT_POLICY } from '../surveys/policy.ts';
 import { SurveyScheduler } from '../surveys/scheduler.ts';
 import { SurveyService } from '../surveys/service.ts';
 import { systemClock } from '../util/clock.ts';
-import { adminCall, newAdminToken, openStore, publishServer, unpublishServer, withData } from './runtime.ts';
+import { adminCall, newAdminToken, publishServer, unpublishServer, withData } from './runtime.ts';
 
 const env = process.env;
 const defaultData = env.POLSO_DATA ?? './data';
@@ -191,6 +192,35 @@ function summaryLine(r: ImportSummary): string {
   return lines.join('\n');
 }
 
+type FitFn = (store: DuckDbStore, input: Record<string, unknown>, now: Date) => Promise<unknown>;
+
+/**
+ * Fits the customer models on freshly loaded demo data, as of the data's last day, so the customer 360
+ * and the routing priority have scores; too little data for a model is reported and skipped.
+ */
+async function fitDemoModels(dataDir: string, projectId: string, verbose: boolean) {
+  const lastDay = new Date(DEMO_END.getTime() - 86_400_000).toISOString().slice(0, 10);
+  const now = systemClock.now();
+  const fits: Record<'clv' | 'churn' | 'health', [Record<string, unknown>, FitFn]> = {
+    clv: [{ projectId, cutoff: lastDay, unit: 'week', horizon: 52 }, fitClvForProject],
+    churn: [{ projectId }, fitChurn],
+    health: [{ projectId, asOf: DEMO_END.toISOString().slice(0, 10), horizonDays: 90 }, fitHealth],
+  };
+  for (const [model, [input, fitModel]] of Object.entries(fits)) {
+    try {
+      await withData(
+        dataDir,
+        (store) => fitModel(store, input, now),
+        (server) => adminCall(server, `fit/${model}`, input),
+      );
+      if (verbose) process.stderr.write(`  fitted ${model}\n`);
+    } catch (error) {
+      if (!(error instanceof PolsoError && error.code === 'MODEL_NOT_ENOUGH_DATA')) throw error;
+      if (verbose) process.stderr.write(`  ${model}: not fitted (${error.message})\n`);
+    }
+  }
+}
+
 async function demo(opts: { data: string; size: number; seed: number; project?: string; json?: boolean }) {
   const dataDir = resolve(opts.data);
   const project = opts.project
@@ -221,6 +251,7 @@ async function demo(opts: { data: string; size: number; seed: number; project?: 
       );
       if (!opts.json) process.stderr.write(`  ${f.kind}: ${summaryLine(results[f.kind]!)}\n`);
     }
+    await fitDemoModels(dataDir, project.projectId, !opts.json);
     print(
       !!opts.json,
       { ...project, records: files.total, imports: results },
@@ -540,30 +571,65 @@ fit
   .option('--seed <n>', 'seed of the fold assignment', int('seed'), 42)
   .option('--json', 'print JSON')
   .action(async (opts) => {
-    const store = await openStore(resolve(opts.data));
-    try {
-      const fit = await fitChurnForProject(
-        store,
-        { projectId: opts.project, label: opts.label, folds: opts.folds, seed: opts.seed },
-        systemClock.now(),
-      );
-      const { cv, encoder } = fit.model;
-      const summary = {
-        customers: fit.customers,
-        churned: fit.churned,
-        features: encoder.features.length,
-        auc: cv.auc,
-        foldAuc: cv.foldAuc,
-        brier: cv.brier,
-      };
-      print(
-        !!opts.json,
-        summary,
-        `${fit.customers} customers (${fit.churned} churned), ${encoder.features.length} features: ${opts.folds}-fold ROC AUC ${cv.auc.toFixed(3)}, Brier ${cv.brier.toFixed(3)}; scores stored`,
-      );
-    } finally {
-      await store.close();
-    }
+    const input = { projectId: opts.project, label: opts.label, folds: opts.folds, seed: opts.seed };
+    const summary = await withData(
+      resolve(opts.data),
+      (store) => fitChurn(store, input, systemClock.now()),
+      (server) => adminCall(server, 'fit/churn', input) as ReturnType<typeof fitChurn>,
+    );
+    print(
+      !!opts.json,
+      summary,
+      `${summary.customers} customers (${summary.churned} churned), ${summary.features} features: ${opts.folds}-fold ROC AUC ${summary.auc.toFixed(3)}, Brier ${summary.brier.toFixed(3)}; scores stored`,
+    );
+  });
+
+fit
+  .command('health')
+  .description(
+    'Score every customer’s health now and report how well the score foretold who was lost (ROC AUC), with suggested weights',
+  )
+  .requiredOption('--project <id>', 'project id')
+  .option('--data <dir>', 'data directory', defaultData)
+  .option('--as-of <date>', 'day to score every customer on and store (default: now)')
+  .option('--at <date>', 'day to take the report’s scores on (default: horizon days before --as-of)')
+  .option('--horizon-days <n>', 'days after --at in which a loss counts', int('horizon-days'), 90)
+  .option('--folds <n>', 'cross-validation folds of the suggested weights', int('folds'), 5)
+  .option('--seed <n>', 'seed of the fold assignment', int('seed'), 42)
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    const input = {
+      projectId: opts.project,
+      at: opts.at,
+      asOf: opts.asOf,
+      horizonDays: opts.horizonDays,
+      folds: opts.folds,
+      seed: opts.seed,
+    };
+    const fitted = await withData(
+      resolve(opts.data),
+      (store) => fitHealth(store, input, systemClock.now()),
+      (server) => adminCall(server, 'fit/health', input) as ReturnType<typeof fitHealth>,
+    );
+    const r = fitted.report;
+    const weights = (w: Record<string, number>) =>
+      Object.entries(w)
+        .map(([c, v]) => `${c} ${v.toFixed(2)}`)
+        .join(', ');
+    print(
+      !!opts.json,
+      fitted,
+      [
+        `${r.customers} customers active on ${r.at}, ${r.lost} lost within ${r.horizonDays} days`,
+        `current weights  ROC AUC ${r.current.auc.toFixed(3)}  (${weights(r.current.weights.default!)})`,
+        `suggested        ROC AUC ${r.suggested.auc.toFixed(3)} held out (${weights(r.suggested.weights)})`,
+        ...Object.entries(r.components).map(
+          ([c, v]) =>
+            `  ${c.padEnd(9)} AUC ${v.auc.toFixed(3)}  mean lost ${v.meanLost.toFixed(2)}, kept ${v.meanKept.toFixed(2)}`,
+        ),
+        `${fitted.scored} customers' health stored`,
+      ].join('\n'),
+    );
   });
 
 /** A plain-text table: dimension columns, then each metric as "value (n) [low, high]". */

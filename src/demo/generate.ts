@@ -221,13 +221,16 @@ function romeHour(dayStart: number, hour: number, minute: number): number {
   return dayStart + (hour - offset) * HOUR + minute * 60_000;
 }
 
+/** The default end of the demo data (exclusive). */
+export const DEMO_END = new Date('2026-11-01T00:00:00Z');
+
 /**
  * Generates the demo data set as CSV files in `outDir` (one per kind).
  * @example await generateDemo({ size: 10_000, outDir: '/tmp/demo' })
  */
 export async function generateDemo(options: DemoOptions): Promise<DemoFiles> {
   const rnd = new Random(options.seed ?? 42);
-  const end = (options.end ?? new Date('2026-11-01T00:00:00Z')).getTime();
+  const end = (options.end ?? DEMO_END).getTime();
   const start = (options.start ?? new Date(end - 730 * DAY)).getTime();
   mkdirSync(options.outDir, { recursive: true });
   const out = Object.fromEntries(
@@ -282,7 +285,9 @@ export async function generateDemo(options: DemoOptions): Promise<DemoFiles> {
     const first = english ? rnd.pick(FIRST.slice(-4)) : rnd.pick(FIRST.slice(0, -4));
     const last = english ? rnd.pick(LAST.slice(-2)) : rnd.pick(LAST.slice(0, -2));
     const acquired = start + Math.floor(rnd.next() * span * 0.97);
-    const monthlyHazard = { consumer: 0.045, smb: 0.025, enterprise: 0.012 }[segment];
+    // Customers differ in how soon they leave, as they do in buying rate (and as the purchase models assume).
+    const monthlyHazard =
+      { consumer: 0.045, smb: 0.025, enterprise: 0.012 }[segment] * rnd.lognormal(1, 0.8);
     const churnAt = acquired + rnd.exponential((30 * DAY) / monthlyHazard);
     const churned = churnAt < end ? Math.floor(churnAt) : null;
     const until = churned ?? end;

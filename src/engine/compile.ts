@@ -336,6 +336,7 @@ export function aggregateSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
     case 'revenueFlow':
     case 'engagement':
     case 'health':
+    case 'score':
     case 'eventFunnel':
       throw new Error(`${m.def.id}: ${measure.type} metrics have their own compiler`);
   }
@@ -789,20 +790,28 @@ export function engagementSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range:
 }
 
 /**
- * Health per period: every customer active at the period's end, scored on 0–100 from components on
- * 0–1 over the `windowDays` before it — usage (active days ÷ (window × usageTarget)), adoption
- * (features ÷ featureTarget), feedback (mean NPS/CSAT answer on 0–1, neutral 0.5 without one),
- * support (1 ÷ (1 + open contacts)), payment (0 after a refund in the window), recency (1 − days since
- * the last product event ÷ window) — weighted by the segment's weights. Returns count, mean and
- * variance of the score, the bands and each component's mean.
+ * Health per customer and period: every customer active at the period's end (one customer with
+ * `customerId`), scored on 0–100 from components on 0–1 over the `windowDays` before it — usage (active
+ * days ÷ (window × usageTarget)), adoption (features ÷ featureTarget), feedback (mean NPS/CSAT answer on
+ * 0–1, neutral 0.5 without one), support (1 ÷ (1 + open contacts)), payment (0 after a refund in the
+ * window), recency (1 − days since the last product event ÷ window) — weighted by the segment's weights.
+ * The CTEs end in `y`: the dimensions `d0…`, `id`, `segment`, `lost`, `period`, `b1`, each component, each
+ * component's weight `w_<component>` and `score`.
  */
-export function healthSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
-  const b = new Binder(d);
+function healthRelation(
+  plan: QueryPlan,
+  m: MetricPlan,
+  d: Dialect,
+  b: Binder,
+  range: Range,
+  customerId?: string,
+) {
   const tz = b.zone(plan.timezone, range);
   const bound = instantOf(plan, d, b, tz);
   const p = (name: string) => b.bind(Number(m.params[name]), 'p');
   const window = p('windowDays');
   const { dims, filters } = dimensionsSql(plan, m, d, b, tz);
+  if (customerId !== undefined) filters.push(`s.id = ${b.bind(customerId, 'customer')}`);
   const t = (k: RecordKind) => d.ident(KINDS[k].table);
   const since = d.addDays('cp.b1', `-${window}`);
   const own = (k: RecordKind, alias: string) =>
@@ -813,15 +822,9 @@ export function healthSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Ran
       ? b.bind(plan.healthWeights.default![c], 'w')
       : `CASE ${segments.map((s) => `WHEN x.segment = ${b.bind(s, 'seg')} THEN ${b.bind(plan.healthWeights[s]![c], 'w')}`).join(' ')} ELSE ${b.bind(plan.healthWeights.default![c], 'w')} END`;
   const components = Object.keys(HEALTH_COMPONENTS) as HealthComponent[];
-  const score = `100 * (${components.map((c) => `${weight(c)} * x.${c}`).join(' + ')})`;
-  const g = grouping(
-    plan,
-    plan.groupBy.map((_, i) => `y.d${i} AS d${i}`),
-    plan.grain ? 'y.period' : null,
-  );
-  const sql = `WITH periods AS (${periodsSql(plan, d, bound(range.from), bound(range.to), tz)}),
+  const ctes = `periods AS (${periodsSql(plan, d, bound(range.from), bound(range.to), tz)}),
     cp AS (
-      SELECT ${[...dims, 's.project_id', 's.id', 's.segment', 'p.period', 'p.b1'].join(', ')}
+      SELECT ${[...dims, 's.project_id', 's.id', 's.segment', 's.lost', 'p.period', 'p.b1'].join(', ')}
       FROM (${customerLifeSql(m, d, b, plan.projectId)}) s CROSS JOIN periods p
       WHERE s.acq < p.b1 AND (s.lost IS NULL OR s.lost >= p.b1)${filters.length > 0 ? ` AND ${filters.join(' AND ')}` : ''}
     ), ev AS (
@@ -856,7 +859,21 @@ export function healthSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Ran
       LEFT JOIN fb ON fb.id = cp.id AND fb.period IS NOT DISTINCT FROM cp.period
       LEFT JOIN op ON op.id = cp.id AND op.period IS NOT DISTINCT FROM cp.period
       LEFT JOIN pay ON pay.id = cp.id AND pay.period IS NOT DISTINCT FROM cp.period
-    ), y AS (SELECT x.*, ${score} AS score FROM x)
+    ), xw AS (SELECT x.*, ${components.map((c) => `${weight(c)} AS w_${c}`).join(', ')} FROM x),
+    y AS (SELECT xw.*, 100 * (${components.map((c) => `w_${c} * ${c}`).join(' + ')}) AS score FROM xw)`;
+  return { ctes, components };
+}
+
+/** Health per period: count, mean and variance of the customers' scores, the bands and each component's mean. */
+export function healthSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
+  const b = new Binder(d);
+  const { ctes, components } = healthRelation(plan, m, d, b, range);
+  const g = grouping(
+    plan,
+    plan.groupBy.map((_, i) => `y.d${i} AS d${i}`),
+    plan.grain ? 'y.period' : null,
+  );
+  const sql = `WITH ${ctes}
     SELECT ${[
       ...g.select,
       'count(*) AS n',
@@ -868,6 +885,62 @@ export function healthSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Ran
       ...components.map((c) => `100 * avg(y.${c}) AS ${d.ident(`part_${c}`)}`),
     ].join(',\n      ')}
     FROM y
+    ${g.clause}`;
+  return { sql, params: b.values };
+}
+
+/**
+ * Each customer's health per period (of one customer with `customerId`): `customer_id`, `segment`,
+ * `period`, `score`, per component its value and weight, and `lost_after`, the seconds from the
+ * period's end to the customer's loss (null while not lost); ordered by customer and period.
+ */
+export function healthCustomersSql(
+  plan: QueryPlan,
+  m: MetricPlan,
+  d: Dialect,
+  range: Range,
+  customerId?: string,
+) {
+  const b = new Binder(d);
+  const { ctes, components } = healthRelation(plan, m, d, b, range, customerId);
+  const sql = `WITH ${ctes}
+    SELECT ${[
+      'y.id AS customer_id',
+      'y.segment',
+      'y.period',
+      'y.score',
+      ...components.flatMap((c) => [`y.${c}`, `y.w_${c}`]),
+      `${d.secondsBetween('y.b1', 'y.lost')} AS lost_after`,
+    ].join(', ')}
+    FROM y ORDER BY y.id, y.period`;
+  return { sql, params: b.values };
+}
+
+/**
+ * Stored model scores (`customer_scores`) of the customers in scope, placed at their fit's date: the
+ * latest fit's value per customer, its count, mean and variance per dimension values and period.
+ */
+export function scoreSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
+  const measure = m.def.measure;
+  if (measure.type !== 'score') throw new Error('scoreSql needs a score metric');
+  const b = new Binder(d);
+  const tz = b.zone(plan.timezone, range);
+  const bound = instantOf(plan, d, b, tz);
+  const { dims, filters } = dimensionsSql(plan, m, d, b, tz);
+  const g = grouping(plan, dims, plan.grain ? d.bucket('sc.fitted_at', plan.grain, tz) : null);
+  const project = b.bind(plan.projectId, 'project');
+  const value = `sc.value * ${b.bind(measure.scale ?? 1, 'scale')}`;
+  const sql = `SELECT ${[...g.select, 'count(*) AS n', `avg(${value}) AS mean`, `${d.varSamp(value)} AS variance`].join(', ')}
+    FROM customer_scores sc
+    JOIN ${d.ident(KINDS.customer.table)} s ON s.project_id = sc.project_id AND s.id = sc.customer_id
+    WHERE ${[
+      `sc.project_id = ${project}`,
+      `sc.model = ${b.bind(measure.score, 'score')}`,
+      'sc.value IS NOT NULL',
+      `sc.fitted_at >= ${bound(range.from)}`,
+      `sc.fitted_at < ${bound(range.to)}`,
+      ...filters,
+    ].join(' AND ')}
     ${g.clause}`;
   return { sql, params: b.values };
 }

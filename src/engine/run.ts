@@ -25,6 +25,7 @@ import {
   type Range,
   revenueFlowSql,
   rollingDistinctSql,
+  scoreSql,
   visitsSql,
 } from './compile.ts';
 import type { Dialect } from './dialect.ts';
@@ -110,6 +111,7 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
     engagement: engagementSql,
     eventFunnel: eventFunnelSql,
     health: healthSql,
+    score: scoreSql,
     cohort: (p: QueryPlan, x: MetricPlan, d: Dialect, r: Range) => cohortSql(p, x, d, r, MAX_COHORT_OFFSET),
   } as const;
   const type = m.def.measure.type;
@@ -238,6 +240,7 @@ function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number, d
       return { value: n === 0 ? null : round((100 * k) / n), n, ci: wilson(k, n), small, hits: k };
     }
     case 'mean':
+    case 'score':
     case 'duration': {
       const mean = n === 0 ? null : round(Number(a!.mean));
       const variance = a?.variance === null || a?.variance === undefined ? Number.NaN : Number(a.variance);
@@ -248,7 +251,7 @@ function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number, d
       if (measure.type === 'duration') {
         out.median = cell?.quantiles?.median ?? { value: null, ci: null };
         out.p90 = cell?.quantiles?.p90 ?? { value: null, ci: null };
-      } else if (measure.parts) {
+      } else if (measure.type === 'mean' && measure.parts) {
         out.parts = Object.fromEntries(
           Object.keys(measure.parts).map((name) => [
             name,
@@ -451,7 +454,7 @@ function compareValues(
         previous.value!,
         npsVariance(num(b.promoters), num(b.detractors), previous.n),
       );
-    else if (['mean', 'duration', 'distribution', 'health'].includes(measure.type))
+    else if (['mean', 'score', 'duration', 'distribution', 'health'].includes(measure.type))
       p = welchTest(
         current.n,
         Number(a.mean),
@@ -638,6 +641,6 @@ function daysIn(plan: QueryPlan, periods: (string | null)[], i: number, range: R
 }
 
 /** '2026-03-01 00:00:00' → '2026-03-01' (or '2026-03-01T14:00' for hours). */
-function formatPeriod(period: string, grain: string): string {
+export function formatPeriod(period: string, grain: string): string {
   return grain === 'hour' ? `${period.slice(0, 10)}T${period.slice(11, 16)}` : period.slice(0, 10);
 }

@@ -42,6 +42,8 @@ export interface Bilingual {
  * - `health`: each customer active at the end of the period gets a weighted sum of normalised
  *   components (usage, adoption, feedback, support, payment, recency) on 0–100; the value is the mean,
  *   with bands and each component's mean;
+ * - `score`: the mean of a stored per-customer model score (`customer_scores`, name `score`, times `scale`) over
+ *   the customers in scope, placed at the date of the fit that produced it (t interval);
  * - `revenueFlow`: recurring revenue of subscriptions active at the start of each period and the part
  *   of it that ended during the period (gross revenue churn, in percent).
  */
@@ -73,6 +75,7 @@ export type Measure =
   | { readonly type: 'engagement' }
   | { readonly type: 'eventFunnel'; readonly person: Expr }
   | { readonly type: 'health' }
+  | { readonly type: 'score'; readonly score: string; readonly scale?: number }
   | {
       readonly type: 'revenueFlow';
       readonly mrr: Expr;

@@ -25,10 +25,11 @@ export interface MinimizeResult {
 export function minimize(
   objective: Objective,
   x0: ArrayLike<number>,
-  opts: { gradTol?: number; maxIterations?: number } = {},
+  opts: { gradTol?: number; maxIterations?: number; ftol?: number } = {},
 ): MinimizeResult {
   const n = x0.length;
   const gradTol = opts.gradTol ?? 1e-9;
+  const ftol = opts.ftol ?? 2.220446049250313e-9;
   // A point where the objective cannot be evaluated (a special function out of its range) counts as +∞,
   // so the line search steps back from it instead of failing the fit.
   const f = (x: Float64Array, grad: Float64Array): number => {
@@ -52,6 +53,7 @@ export function minimize(
   const s = new Float64Array(n);
   const y = new Float64Array(n);
   const hy = new Float64Array(n);
+  let stalled = 0;
   for (let iter = 0; iter < maxIterations; iter++) {
     if (maxAbs(g) < gradTol) return { x, value: fx, iterations: iter, evaluations, converged: true };
     for (let i = 0; i < n; i++) {
@@ -101,11 +103,19 @@ export function minimize(
           h[i * n + j] =
             h[i * n + j]! + (1 + yhy * rho) * rho * s[i]! * s[j]! - rho * (hy[i]! * s[j]! + s[i]! * hy[j]!);
     }
-    const converged = Math.abs(fx - fNew) <= 1e-15 * Math.max(1, Math.abs(fx)) && maxAbs(gNew) < 1e-5;
+    const reduction = (fx - fNew) / Math.max(1, Math.abs(fx), Math.abs(fNew));
+    const converged = reduction <= 1e-15 && maxAbs(gNew) < 1e-5;
     x.set(xNew);
     g.set(gNew);
     fx = fNew;
     if (converged) return { x, value: fx, iterations: iter + 1, evaluations, converged: true };
+    // A likelihood that keeps rising along a ridge towards a boundary (a model degenerating, e.g. no
+    // dropout heterogeneity) improves by ever less while its gradient stays large: stop after three
+    // steps in a row that each gain less than `ftol` relative (L-BFGS-B's default factr × machine
+    // epsilon) with the gradient still above 1e-5, reporting no convergence. Near a true optimum the
+    // gradient falls below that within those steps (superlinear convergence).
+    stalled = reduction <= ftol && maxAbs(gNew) >= 1e-5 ? stalled + 1 : 0;
+    if (stalled === 3) return { x, value: fx, iterations: iter + 1, evaluations, converged: false };
   }
   return { x, value: fx, iterations: maxIterations, evaluations, converged: maxAbs(g) < gradTol };
 }
@@ -204,18 +214,20 @@ function maxAbs(a: ArrayLike<number>): number {
  * Fits positive parameters by maximum likelihood in log space: `negLogLik(params, grad)` returns the
  * negative log-likelihood and its gradient in the natural parameters; the optimiser sees θ = ln(params),
  * where ∂/∂θᵢ = paramsᵢ ∂/∂paramsᵢ, and the objective divided by `scale` (the number of customers) so one
- * gradient tolerance suits every data size.
+ * gradient tolerance suits every data size. `inDomain(θ)` may narrow the region a model is evaluated in.
  */
 export function fitPositive(
   negLogLik: (params: Float64Array, grad: Float64Array) => number,
   start: ArrayLike<number>,
   scale: number,
+  inDomain: (theta: Float64Array) => boolean = () => true,
 ): { params: Float64Array; negLogLik: number; converged: boolean; iterations: number; stdErr: number[] } {
   const p = new Float64Array(start.length);
   const result = minimize(
     (theta, grad) => {
       // Parameters beyond e^±12 mean a degenerate model (no dropout, no heterogeneity): out of bounds.
       for (let i = 0; i < p.length; i++) if (Math.abs(theta[i]!) > 12) return Number.POSITIVE_INFINITY;
+      if (!inDomain(theta)) return Number.POSITIVE_INFINITY;
       for (let i = 0; i < p.length; i++) p[i] = Math.exp(theta[i]!);
       const v = negLogLik(p, grad);
       for (let i = 0; i < p.length; i++) grad[i] = (grad[i]! * p[i]!) / scale;
@@ -224,9 +236,12 @@ export function fitPositive(
     Array.from(start, Math.log),
   );
   const params = result.x.map(Math.exp);
-  const stdErr = standardErrors((q, grad) => {
-    negLogLik(q, grad);
-  }, params);
+  // Standard errors only mean something at an optimum.
+  const stdErr = result.converged
+    ? standardErrors((q, grad) => {
+        negLogLik(q, grad);
+      }, params)
+    : Array.from(params, () => Number.NaN);
   return {
     params,
     negLogLik: result.value * scale,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cdnowOrders, HAS_DATA } from '../../test/datasets.ts';
 import { expectExactGradient } from '../../test/gradient.ts';
+import { Random } from '../demo/random.ts';
 import {
   fitParetoNbd,
   paretoNbdConditionalExpected,
@@ -9,11 +10,40 @@ import {
   paretoNbdPAlive,
   paretoNbdProbability,
 } from './pareto-nbd.ts';
+import { gammaDraw } from './simulate.ts';
 import { dayOf, groupRfm, summarize } from './summary.ts';
 
 const published = { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 };
 
 describe('Pareto/NBD', () => {
+  it('stops at the edge of its domain, not converged, when dropout has no heterogeneity', () => {
+    // Purchase rates vary (gamma, r = 0.8, α = 8 weeks) but every customer dies at the same rate
+    // (0.0127 a week): the likelihood keeps rising as s, β → ∞ with s/β fixed.
+    const rng = new Random(5);
+    const n = 3000;
+    const [frequency, recency, T] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+    for (let i = 0; i < n; i++) {
+      const rate = gammaDraw(rng, 0.8) / 8;
+      T[i] = 52 + Math.floor(rng.next() * 52);
+      const death = -Math.log(1 - rng.next()) / 0.0127;
+      for (
+        let t = -Math.log(1 - rng.next()) / rate;
+        t < Math.min(T[i]!, death);
+        t += -Math.log(1 - rng.next()) / rate
+      ) {
+        frequency[i]!++;
+        recency[i] = t;
+      }
+    }
+    const fit = fitParetoNbd(groupRfm({ frequency, recency, T }));
+    expect(fit.converged).toBe(false);
+    expect(Math.abs(Math.log(fit.params.beta / fit.params.alpha))).toBeCloseTo(6, 2);
+    expect(fit.params.s / fit.params.beta).toBeGreaterThan(0.008);
+    expect(fit.params.s / fit.params.beta).toBeLessThan(0.02);
+    expect(fit.iterations).toBeLessThan(200);
+    expect(Number.isNaN(fit.stdErr.s)).toBe(true);
+  });
+
   it('has an exact gradient on both sides of α = β', () => {
     const g = groupRfm({
       frequency: Float64Array.of(0, 1, 4, 12),

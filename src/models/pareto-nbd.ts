@@ -123,7 +123,15 @@ export function paretoNbdNegLogLik(g: RfmGroups): (p: Float64Array, grad: Float6
  */
 export function fitParetoNbd(g: RfmGroups): Fit<ParetoNbdParams> {
   const { n, meanT } = sizeAndScale(g);
-  const f = fitPositive(paretoNbdNegLogLik(g), [1, meanT / 2, 1, meanT / 2], n);
+  // The 2F1 series needs about 40 (α ∨ β + t) ÷ (α ∧ β + t) terms. α and β drift apart only on the
+  // ridge where dropout loses its heterogeneity (s, β → ∞ with s/β fixed); the fit stays within a
+  // ratio of e⁶ and stops there, not converged, instead of summing ever longer series.
+  const f = fitPositive(
+    paretoNbdNegLogLik(g),
+    [1, meanT / 2, 1, meanT / 2],
+    n,
+    (theta) => Math.abs(theta[1]! - theta[3]!) <= 6,
+  );
   return {
     params: asParams(f.params),
     stdErr: asParams(Float64Array.from(f.stdErr)),

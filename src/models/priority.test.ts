@@ -28,6 +28,23 @@ describe('routing priority', () => {
     ]);
   });
 
+  it('raises a valuable customer in red health once, even when the churn risk is also high', () => {
+    const red = routingPriority({ clvPercentile: 75, healthScore: 42.4, churnRisk: 0.1 });
+    expect(red).toMatchObject({ priority: 1, tier: 'gold', risk: 'low', health: 'red' });
+    expect(red.reasons).toEqual([
+      'CLV in the top 30% of customers: gold',
+      'churn risk low (0.10)',
+      'health red (42)',
+      'raised one step: a valuable customer at risk',
+    ]);
+    expect(routingPriority({ clvPercentile: 50, healthScore: 30, churnRisk: 0.9 }).priority).toBe(2);
+    expect(routingPriority({ clvPercentile: 50, healthScore: 50 })).toMatchObject({
+      priority: 3,
+      health: 'yellow',
+    });
+    expect(routingPriority({ clvPercentile: 10, healthScore: 10 }).priority).toBe(4);
+  });
+
   it('falls back to P(alive) without a churn model, and to the default without scores', () => {
     expect(routingPriority({ clvPercentile: 50, pAlive: 0.3 })).toMatchObject({ priority: 2, risk: 'high' });
     expect(routingPriority({})).toMatchObject({ priority: 3, tier: null, risk: null });

@@ -2,7 +2,7 @@
  * @module models/priority
  * Contact-centre routing priority from precomputed customer scores: the customer's CLV tier (by
  * percentile within the project) sets the base priority, and a high churn risk moves a valuable customer
- * up one step, so the customers worth most and most likely to leave are answered first. Pure: the scores
+ * (or a red health score) up one step, so the customers worth most and most likely to leave are answered first. Pure: the scores
  * come from the store, the rule lives here, and the answer always says why.
  */
 
@@ -14,16 +14,25 @@ export interface PriorityInput {
   churnRisk?: number | null;
   /** P(alive) of the purchase model: used as 1 − risk when no churn-risk model was fitted. */
   pAlive?: number | null;
+  /** Health score, 0–100: red (< 50) counts as at risk. */
+  healthScore?: number | null;
 }
 
 export type Tier = 'platinum' | 'gold' | 'silver' | 'bronze';
 export type Risk = 'high' | 'medium' | 'low';
+export type HealthBand = 'red' | 'yellow' | 'green';
+
+/** The health score's band: red < 50, yellow 50–75, green > 75 (as the `health_score` metric counts them). */
+export function healthBand(score: number): HealthBand {
+  return score < 50 ? 'red' : score <= 75 ? 'yellow' : 'green';
+}
 
 /** A routing decision: 1 is the most urgent queue, 4 the least. */
 export interface Priority {
   priority: 1 | 2 | 3 | 4;
   tier: Tier | null;
   risk: Risk | null;
+  health: HealthBand | null;
   reasons: string[];
 }
 
@@ -61,10 +70,15 @@ export function routingPriority(input: PriorityInput): Priority {
     risk = riskValue >= 0.5 ? 'high' : riskValue >= 0.25 ? 'medium' : 'low';
     const source = typeof input.churnRisk === 'number' ? 'churn risk' : 'chance of having lapsed';
     reasons.push(`${source} ${risk} (${riskValue.toFixed(2)})`);
-    if (risk === 'high' && tier !== 'bronze' && priority > 1) {
-      priority = (priority - 1) as 1 | 2 | 3;
-      reasons.push('raised one step: a valuable customer at risk');
-    }
   }
-  return { priority, tier, risk, reasons };
+  let health: HealthBand | null = null;
+  if (typeof input.healthScore === 'number') {
+    health = healthBand(input.healthScore);
+    reasons.push(`health ${health} (${input.healthScore.toFixed(0)})`);
+  }
+  if ((risk === 'high' || health === 'red') && tier !== 'bronze' && priority > 1) {
+    priority = (priority - 1) as 1 | 2 | 3;
+    reasons.push('raised one step: a valuable customer at risk');
+  }
+  return { priority, tier, risk, health, reasons };
 }

@@ -355,8 +355,65 @@ export function openApiDocument(): Record<string, unknown> {
                   priority: { enum: [1, 2, 3, 4] },
                   tier: { enum: ['platinum', 'gold', 'silver', 'bronze', null] },
                   risk: { enum: ['high', 'medium', 'low', null] },
+                  health: { enum: ['red', 'yellow', 'green', null] },
                   reasons: { type: 'array', items: { type: 'string' } },
                   scores: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
+                },
+              }),
+            },
+            ...errors(401, 403, 404),
+          },
+        },
+      },
+      '/api/v1/customers/{id}/models': {
+        get: {
+          summary:
+            "What the customer models say about one customer: stored CLV and churn risk, health now and at each of the last 12 months' ends, routing priority",
+          security: reader,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            200: {
+              description:
+                'clv and churnRisk are null until `polso fit clv|churn` has run; health components are on 0–1, contributions in points summing to the score',
+              ...json({
+                type: 'object',
+                properties: {
+                  customerId: { type: 'string' },
+                  clv: {
+                    type: ['object', 'null'],
+                    properties: {
+                      value: { type: ['number', 'null'] },
+                      percentile: { type: ['number', 'null'] },
+                      expectedPurchases: { type: ['number', 'null'] },
+                      pAlive: { type: ['number', 'null'] },
+                      expectedSpend: { type: ['number', 'null'] },
+                      version: { type: 'string' },
+                      fittedAt: { type: 'string', format: 'date-time' },
+                    },
+                  },
+                  churnRisk: {
+                    type: ['object', 'null'],
+                    properties: {
+                      value: { type: ['number', 'null'] },
+                      top: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          properties: { column: { type: 'string' }, contribution: { type: 'number' } },
+                        },
+                      },
+                      version: { type: 'string' },
+                      fittedAt: { type: 'string', format: 'date-time' },
+                    },
+                  },
+                  health: {
+                    type: 'object',
+                    properties: {
+                      current: { type: ['object', 'null'] },
+                      history: { type: 'array', items: { type: 'object' } },
+                    },
+                  },
+                  priority: { type: 'object' },
                 },
               }),
             },

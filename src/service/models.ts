@@ -14,7 +14,9 @@ import { type ClvPrediction, type ClvResult, fitClv } from '../models/clv.ts';
 import type { FeatureRow } from '../models/features.ts';
 import { type Priority, routingPriority } from '../models/priority.ts';
 import { dayOf, isoDay, type OrderRow, summarize, type TimeUnit } from '../models/summary.ts';
-import type { CustomerScore, Store } from '../store/store.ts';
+import type { CustomerScore, Project, Store } from '../store/store.ts';
+import { intOption, projectOption } from './fit-options.ts';
+import { customerHealthHistory, healthAt } from './health.ts';
 
 /** Versions of the fitting code, stored with every fit (bump when results would change). */
 export const MODEL_VERSIONS = { clv: 'bgnbd-gamma-gamma/1', churn_risk: 'logistic-l2-platt/1' } as const;
@@ -362,6 +364,30 @@ export async function fitChurnForProject(
   return { customers: rows.length, churned: positives, model, ids, rows };
 }
 
+/** `polso fit churn`, locally or through a server: validates the options, trains, stores, summarises. */
+export async function fitChurn(store: Store, input: Record<string, unknown>, now: Date) {
+  const label = input.label;
+  if (label !== undefined && (typeof label !== 'string' || label === '' || label.length > 200))
+    throw new PolsoError('POLSO_BAD_OPTION', '--label: the name of a trait');
+  const folds = intOption(input, 'folds', 'folds');
+  if (folds !== undefined && (folds < 2 || folds > 20))
+    throw new PolsoError('POLSO_BAD_OPTION', `--folds: 2–20 (got ${folds})`);
+  const fit = await fitChurnForProject(
+    store,
+    { projectId: projectOption(input), label, folds, seed: intOption(input, 'seed', 'seed') },
+    now,
+  );
+  const { cv, encoder } = fit.model;
+  return {
+    customers: fit.customers,
+    churned: fit.churned,
+    features: encoder.features.length,
+    auc: cv.auc,
+    foldAuc: cv.foldAuc,
+    brier: cv.brier,
+  };
+}
+
 /** A customer's routing priority from the stored scores (404 when the customer has none). */
 export async function customerPriority(
   store: Store,
@@ -377,12 +403,76 @@ export async function customerPriority(
   const scores = Object.fromEntries(stored.map((s) => [s.model, s.value]));
   return {
     customerId,
-    ...routingPriority({
-      clvPercentile: scores.clv_percentile,
-      clv: scores.clv,
-      churnRisk: scores.churn_risk,
-      pAlive: scores.p_alive,
-    }),
+    ...priorityOf(scores),
     scores,
+  };
+}
+
+function priorityOf(scores: Record<string, number | null | undefined>): Priority {
+  return routingPriority({
+    clvPercentile: scores.clv_percentile,
+    clv: scores.clv,
+    churnRisk: scores.churn_risk,
+    pAlive: scores.p_alive,
+    healthScore: scores.health_score,
+  });
+}
+
+/**
+ * Everything the customer models say about one customer, for the customer 360: the stored CLV
+ * prediction and churn risk (with the attributes that move it), the health score (the latest `fit
+ * health`, else computed now) and at the end of each of the last twelve months (computed from the
+ * records), and the routing priority.
+ */
+export async function customerModels(store: Store, project: Project, customerId: string, now: Date) {
+  const [customer] = await store.listRecords(project.id, 'customer', { id: customerId, limit: 1 });
+  if (!customer)
+    throw new PolsoError(
+      'POLSO_CUSTOMER_NOT_FOUND',
+      `No customer ${JSON.stringify(customerId)} in this project`,
+    );
+  const stored = new Map((await store.customerScores(project.id, customerId)).map((s) => [s.model, s]));
+  const value = (name: string) => stored.get(name)?.value ?? null;
+  const fitOf = (name: string) => {
+    const s = stored.get(name);
+    return s ? { version: s.version, fittedAt: s.fittedAt } : null;
+  };
+  const clv = fitOf('clv');
+  const churn = fitOf('churn_risk');
+  const storedHealth = stored.get('health_score');
+  const [history, live] = await Promise.all([
+    customerHealthHistory(store, project, customerId, now),
+    storedHealth ? Promise.resolve([]) : healthAt(store, project, now, now, customerId),
+  ]);
+  return {
+    customerId,
+    clv: clv && {
+      ...clv,
+      value: value('clv'),
+      percentile: value('clv_percentile'),
+      expectedPurchases: value('expected_purchases'),
+      pAlive: value('p_alive'),
+      expectedSpend: value('expected_spend'),
+    },
+    churnRisk: churn && {
+      ...churn,
+      value: value('churn_risk'),
+      top: (stored.get('churn_risk')?.details ?? []) as { column: string; contribution: number }[],
+    },
+    health: {
+      // The latest `fit health` score, as of the day it was taken; without one, computed now.
+      current: storedHealth
+        ? {
+            ...(storedHealth.details as object),
+            score: storedHealth.value,
+            version: storedHealth.version,
+            fittedAt: storedHealth.fittedAt,
+          }
+        : live[0]
+          ? { ...live[0], asOf: now.toISOString() }
+          : null,
+      history,
+    },
+    priority: priorityOf(Object.fromEntries([...stored].map(([name, s]) => [name, s.value]))),
   };
 }

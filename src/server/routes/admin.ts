@@ -1,14 +1,15 @@
 /**
  * @module server/routes/admin
  * The local admin API, used by CLI commands while `polso serve` holds the database: create a
- * project, add a dashboard user, import a file, run a query, define a survey, fit the CLV models. Authenticated by the token `serve` writes into the data directory (readable
+ * project, add a dashboard user, import a file, run a query, define a survey, fit the customer models. Authenticated by the token `serve` writes into the data directory (readable
  * only by its owner), so only someone with access to the data directory can use it.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { addUser } from '../../auth/users.ts';
 import { PolsoError } from '../../errors.ts';
-import { fitClvForProject } from '../../service/models.ts';
+import { fitHealth } from '../../service/health.ts';
+import { fitChurn, fitClvForProject } from '../../service/models.ts';
 import { createProjectWithKeys, defineSurvey, importFile, queryProject } from '../../service/operations.ts';
 import { type AppContext, objectBody } from '../app.ts';
 import { tokenOf } from '../auth.ts';
@@ -44,6 +45,16 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/api/v1/admin/fit/clv', async (req) => {
     requireAdmin(req, ctx);
     return fitClvForProject(ctx.store, objectBody(req.body), ctx.clock.now());
+  });
+
+  app.post('/api/v1/admin/fit/churn', async (req) => {
+    requireAdmin(req, ctx);
+    return fitChurn(ctx.store, objectBody(req.body), ctx.clock.now());
+  });
+
+  app.post('/api/v1/admin/fit/health', async (req) => {
+    requireAdmin(req, ctx);
+    return fitHealth(ctx.store, objectBody(req.body), ctx.clock.now());
   });
 
   app.post('/api/v1/admin/import', async (req) => {

@@ -1,17 +1,17 @@
 /**
  * @module customer
  * Customer 360, the agents' view: search a customer, then the profile and preferences, purchases,
- * every contact, survey answers with their comments, and one timeline of every touchpoint. CLV and
- * health come from the customer models; until Polso has them they say so.
+ * every contact, survey answers with their comments, and one timeline of every touchpoint, beside the
+ * customer models (priority, CLV, churn risk, health and its history).
  */
 import { useState } from 'react';
 import { api, type Row } from './api.ts';
+import { CustomerModels } from './customer-models.tsx';
 import { formatDate } from './format.ts';
 import { t } from './i18n.ts';
 import { RecordTable } from './record-table.tsx';
-import { NotAvailable } from './tiles.tsx';
 import type { UrlState } from './url.ts';
-import { metricOf, useAsync, useView } from './view.ts';
+import { useAsync, useView } from './view.ts';
 
 interface Customer360Data {
   customer: Row;
@@ -34,8 +34,7 @@ const text = (v: unknown) =>
   v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
 function Profile({ id }: { id: string }) {
-  const view = useView();
-  const { lang } = view;
+  const { lang } = useView();
   const { data, error } = useAsync(id, () =>
     api<Customer360Data>(`/api/v1/customers/${encodeURIComponent(id)}`),
   );
@@ -76,10 +75,7 @@ function Profile({ id }: { id: string }) {
           ))}
         </dl>
       </section>
-      <div className="tiles">
-        {metricOf(view, 'clv') ? null : <NotAvailable id="clv" title={t('clv', lang)} />}
-        {metricOf(view, 'health_score') ? null : <NotAvailable id="health_score" title={t('health', lang)} />}
-      </div>
+      <CustomerModels id={id} />
       {LISTS.map(([key, columns]) => (
         <section className="panel" key={key}>
           <h2>
