@@ -287,7 +287,9 @@ describe.each(ENGINES)('on $name', (engine) => {
       clv: { value: 300, percentile: 95, fittedAt: NOW },
       churnRisk: { value: 0.1, top: [{ column: 'plan', contribution: -0.4 }] },
       // The stored score, with the day it was taken on.
-      health: { current: { score: 99.5, asOf: now.toISOString(), fittedAt: NOW, contributions: { usage: 25 } } },
+      health: {
+        current: { score: 99.5, asOf: now.toISOString(), fittedAt: NOW, contributions: { usage: 25 } },
+      },
       priority: { priority: 1, tier: 'platinum', risk: 'low', health: 'green' },
     });
     // The stored scores are what a dashboard reads: a hostile id is a 404, never an error page.

@@ -8,6 +8,7 @@ import { generateDemo } from '../src/demo/generate.ts';
 import { planQuery } from '../src/engine/plan.ts';
 import { runQuery } from '../src/engine/run.ts';
 import { METRICS } from '../src/metrics/catalogue.ts';
+import { fitChurn, fitClvForProject } from '../src/service/models.ts';
 import { importFile } from '../src/service/operations.ts';
 import type { Project } from '../src/store/store.ts';
 import { fixedClock } from '../src/util/clock.ts';
@@ -30,6 +31,15 @@ describe.each(ENGINES)('on $name', (engine) => {
         await importFile(env.store, { projectId: env.project.projectId, path: f.path, type: f.kind });
     rmSync(dir, { recursive: true, force: true });
     project = (await env.store.getProject(env.project.projectId))!;
+    // The customer models, fitted on the data's last day so their scores sit in October.
+    const fittedAt = new Date('2026-10-31T12:00:00Z');
+    const projectId = project.id;
+    await fitClvForProject(
+      env.store,
+      { projectId, cutoff: '2026-10-30', unit: 'week', horizon: 52 },
+      fittedAt,
+    );
+    await fitChurn(env.store, { projectId }, fittedAt);
   });
   afterAll(async () => env.close());
 
@@ -174,6 +184,26 @@ describe.each(ENGINES)('on $name', (engine) => {
         expect(compared).toBeGreaterThan(6);
       });
     }
+
+    it('clv_predicted and churn_risk are the mean stored scores by segment, in the month of the fit', async () => {
+      const r = await run({ metrics: ['clv_predicted', 'churn_risk'], groupBy: ['segment'], timezone: TZ });
+      const expected = await env.store.sql(
+        `SELECT c.segment, s.model, avg(s.value * CASE s.model WHEN 'churn_risk' THEN 100 ELSE 1 END) AS v, count(*) AS n
+           FROM customer_scores s JOIN customers c ON c.project_id = s.project_id AND c.id = s.customer_id
+          WHERE s.model IN ('clv', 'churn_risk') AND s.value IS NOT NULL GROUP BY 1, 2`,
+      );
+      expect(expected.length).toBe(6);
+      for (const e of expected) {
+        const row = r.rows.find((x) => x.segment === e.segment)!;
+        const v = row[e.model === 'clv' ? 'clv_predicted' : 'churn_risk'] as V;
+        expect(v.n, `${e.segment} ${e.model}`).toBe(Number(e.n));
+        expect(v.value!, `${e.segment} ${e.model}`).toBeCloseTo(Number(e.v), 3);
+      }
+      const byMonth = await run({ metrics: ['clv_predicted'], grain: 'month', timezone: TZ });
+      expect(byMonth.rows.filter((x) => (x.clv_predicted as V).n > 0).map((x) => x.period)).toEqual([
+        '2026-10-01',
+      ]);
+    });
 
     it('every metric of the catalogue answers by month, with a count and a finite value or null', async () => {
       for (const metric of METRICS.keys()) {

@@ -39,6 +39,41 @@ export interface MetricValue {
 
 export type Row = Record<string, unknown>;
 
+type Components = Record<string, number>;
+
+/** One customer's health at one time (`GET /api/v1/customers/{id}/models`). */
+export interface HealthPoint {
+  period: string | null;
+  score: number;
+  components: Components;
+  weights: Components;
+  contributions: Components;
+}
+
+/** What the customer models say about one customer (`GET /api/v1/customers/{id}/models`). */
+export interface CustomerModelsData {
+  clv: {
+    value: number | null;
+    percentile: number | null;
+    expectedPurchases: number | null;
+    pAlive: number | null;
+    fittedAt: string;
+  } | null;
+  churnRisk: {
+    value: number | null;
+    top: { column: string; contribution: number }[];
+    fittedAt: string;
+  } | null;
+  health: { current: HealthPoint | null; history: HealthPoint[] };
+  priority: {
+    priority: number;
+    tier: string | null;
+    risk: string | null;
+    health: string | null;
+    reasons: string[];
+  };
+}
+
 export interface QueryBody {
   metrics: string[];
   from: string;

@@ -6,44 +6,11 @@
  * comes from `GET /api/v1/customers/{id}/models`; every value is rendered as text.
  */
 import { useMemo } from 'react';
-import { api } from './api.ts';
+import { api, type CustomerModelsData, type HealthPoint } from './api.ts';
 import { Chart } from './chart.tsx';
 import { formatDate, formatNumber, formatValue, type Lang } from './format.ts';
 import { t, type Word } from './i18n.ts';
 import { useAsync, useView } from './view.ts';
-
-type Components = Record<string, number>;
-
-interface Health {
-  period: string | null;
-  score: number;
-  components: Components;
-  weights: Components;
-  contributions: Components;
-}
-
-export interface CustomerModelsData {
-  clv: {
-    value: number | null;
-    percentile: number | null;
-    expectedPurchases: number | null;
-    pAlive: number | null;
-    fittedAt: string;
-  } | null;
-  churnRisk: {
-    value: number | null;
-    top: { column: string; contribution: number }[];
-    fittedAt: string;
-  } | null;
-  health: { current: Health | null; history: Health[] };
-  priority: {
-    priority: number;
-    tier: string | null;
-    risk: string | null;
-    health: string | null;
-    reasons: string[];
-  };
-}
 
 const band = (score: number) => (score < 50 ? 'red' : score <= 75 ? 'yellow' : 'green');
 
@@ -55,7 +22,7 @@ function Fitted({ at, lang }: { at: string; lang: Lang }) {
   );
 }
 
-function HealthHistory({ history, lang }: { history: Health[]; lang: Lang }) {
+function HealthHistory({ history, lang }: { history: HealthPoint[]; lang: Lang }) {
   const option = useMemo(
     () => ({
       grid: { left: 36, right: 8, top: 8, bottom: 24 },

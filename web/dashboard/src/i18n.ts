@@ -81,7 +81,7 @@ const WORDS = {
   pAlive: { it: 'P(attivo)', en: 'P(alive)' },
   expectedPurchases: { it: 'acquisti attesi', en: 'expected purchases' },
   churnRisk: { it: 'Rischio di abbandono', en: 'Churn risk' },
-  notFitted: { it: 'Modello non ancora stimato', en: 'Model not fitted yet' },
+  notFitted: { it: 'Nessuna stima per questo cliente', en: 'No estimate for this customer' },
   notActive: { it: 'Non è un cliente attivo', en: 'Not an active customer' },
   fittedAt: { it: 'Stimato il', en: 'Fitted on' },
   healthParts: { it: 'Componenti della salute', en: 'Health components' },
