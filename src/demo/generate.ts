@@ -286,8 +286,7 @@ export async function generateDemo(options: DemoOptions): Promise<DemoFiles> {
     const last = english ? rnd.pick(LAST.slice(-2)) : rnd.pick(LAST.slice(0, -2));
     const acquired = start + Math.floor(rnd.next() * span * 0.97);
     // Customers differ in how soon they leave, as they do in buying rate (and as the purchase models assume).
-    const monthlyHazard =
-      { consumer: 0.045, smb: 0.025, enterprise: 0.012 }[segment] * rnd.lognormal(1, 0.8);
+    const monthlyHazard = { consumer: 0.045, smb: 0.025, enterprise: 0.012 }[segment] * rnd.lognormal(1, 0.8);
     const churnAt = acquired + rnd.exponential((30 * DAY) / monthlyHazard);
     const churned = churnAt < end ? Math.floor(churnAt) : null;
     const until = churned ?? end;
