@@ -17,7 +17,8 @@ const iso = (yyyymmdd: string) => `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6
 const args = ['--cutoff', '1997-09-30', '--unit', 'week', '--horizon', '39'];
 
 describe.skipIf(!HAS_DATA)('polso fit clv (needs ../shared/data)', () => {
-  const orders = cdnowOrders();
+  // A skipped suite's body still runs to collect its tests: read the data only when it is there.
+  const orders = HAS_DATA ? cdnowOrders() : [];
 
   it('fits the published CDNOW estimates from an orders file and writes one row per customer', async () => {
     const file = join(dir, 'orders.csv');

@@ -37,10 +37,11 @@ describe('BG/NBD', () => {
 });
 
 describe.skipIf(!HAS_DATA)('BG/NBD on CDNOW (needs ../shared/data)', () => {
-  const orders = cdnowOrders();
+  // A skipped suite's body still runs to collect its tests: read the data only when it is there.
+  const orders = HAS_DATA ? cdnowOrders() : [];
   const cutoff = dayOf('1997-09-30')!;
   const summary = summarize(orders, cutoff, 'week');
-  const fit = fitBgNbd(groupRfm(summary));
+  const fit = HAS_DATA ? fitBgNbd(groupRfm(summary)) : (undefined as never);
 
   it('reproduces Fader, Hardie & Lee (2005) to the published precision', () => {
     expect(fit.converged).toBe(true);
