@@ -2,14 +2,15 @@
  * Health score per customer on demo data: `fit health` (the report with its cross-validated suggested
  * weights, then every active customer's score stored) and the customer 360's models answer
  * (`GET /api/v1/customers/{id}/models`: stored scores, the health history computed from the records)
- * for a sample of customers — latency percentiles and peak memory.
+ * and the routing priority (one read of the stored scores) for a sample of customers — latency
+ * percentiles and peak memory.
  *
  *   npx tsx bench/health.ts --records 1000000 [--customers 50]
  *   npx tsx bench/health.ts --store DIR --project ID   # a store loaded before (bench/demo-store.ts)
  */
 import { rmSync } from 'node:fs';
 import { fitHealth } from '../src/service/health.ts';
-import { customerModels } from '../src/service/models.ts';
+import { customerModels, customerPriority } from '../src/service/models.ts';
 import { tempDir } from '../test/helpers.ts';
 import { loadDemoStore, NOW, openStore } from './demo-store.ts';
 import { arg, peakRssMb, percentile } from './util.ts';
@@ -37,6 +38,14 @@ try {
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
+  const priority: number[] = [];
+  for (let k = 0; k < 4; k++)
+    for (const { id } of ids) {
+      t = performance.now();
+      await customerPriority(store, projectId, String(id)).catch(() => null);
+      priority.push(performance.now() - t);
+    }
+  priority.sort((a, b) => a - b);
   const customers = await store.count(projectId, 'customer');
   await store.close();
   console.log(
@@ -55,6 +64,11 @@ try {
         n: times.length,
         p50: Math.round(percentile(times, 50)),
         p95: Math.round(percentile(times, 95)),
+      },
+      priorityMs: {
+        n: priority.length,
+        p50: Math.round(percentile(priority, 50) * 100) / 100,
+        p99: Math.round(percentile(priority, 99) * 100) / 100,
       },
       peakRssMb: peakRssMb(),
     }),

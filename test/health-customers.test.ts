@@ -213,6 +213,25 @@ describe.each(ENGINES)('on $name', (engine) => {
       now,
     );
     expect(fitted.scored).toBe(12);
+    // A refit at the same instant replaces the fit it repeats instead of failing on its key.
+    const again = await fitHealth(
+      env.store,
+      { projectId: project.id, at: '2026-03-01', horizonDays: 60 },
+      now,
+    );
+    expect(again.scored).toBe(12);
+    const fits = await env.store.sql(
+      `SELECT count(*) AS n FROM model_fits WHERE project_id = $p AND model = 'health'`,
+      {
+        p: project.id,
+      },
+    );
+    expect(Number(fits[0]!.n)).toBe(1);
+    const scores = await env.store.sql(
+      `SELECT count(*) AS n FROM customer_scores WHERE project_id = $p AND model = 'health_score'`,
+      { p: project.id },
+    );
+    expect(Number(scores[0]!.n)).toBe(12);
     const [stored] = (await env.store.customerScores(project.id, 'A')).filter(
       (s) => s.model === 'health_score',
     );

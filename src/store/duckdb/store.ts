@@ -701,7 +701,8 @@ export class DuckDbStore implements Store {
     await this.write(async (conn) => {
       const at = fit.fittedAt.toISOString();
       await conn.run(
-        `INSERT INTO model_fits VALUES ($p, $m, $v, $t::TIMESTAMPTZ, $n, $params::JSON, $quality::JSON)`,
+        // A refit at the same instant (a fixed clock) replaces the fit it repeats.
+        `INSERT OR REPLACE INTO model_fits VALUES ($p, $m, $v, $t::TIMESTAMPTZ, $n, $params::JSON, $quality::JSON)`,
         {
           p: projectId,
           m: fit.model,
