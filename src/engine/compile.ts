@@ -814,6 +814,10 @@ function healthRelation(
   if (customerId !== undefined) filters.push(`s.id = ${b.bind(customerId, 'customer')}`);
   const t = (k: RecordKind) => d.ident(KINDS[k].table);
   const since = d.addDays('cp.b1', `-${window}`);
+  // Every period ends within (from, to], so every window lies within [from − window, to): bounding the
+  // records by it before they are joined to each customer's periods leaves the older ones out.
+  const [lo, hi] = [bound(range.from), bound(range.to)];
+  const within = (ts: string) => `${ts} >= ${d.addDays(lo, `-${window}`)} AND ${ts} < ${hi}`;
   const own = (k: RecordKind, alias: string) =>
     `JOIN ${t(k)} ${alias} ON ${alias}.project_id = cp.project_id AND ${alias}.customer_id = cp.id`;
   const segments = Object.keys(plan.healthWeights).filter((s) => s !== 'default');
@@ -822,7 +826,7 @@ function healthRelation(
       ? b.bind(plan.healthWeights.default![c], 'w')
       : `CASE ${segments.map((s) => `WHEN x.segment = ${b.bind(s, 'seg')} THEN ${b.bind(plan.healthWeights[s]![c], 'w')}`).join(' ')} ELSE ${b.bind(plan.healthWeights.default![c], 'w')} END`;
   const components = Object.keys(HEALTH_COMPONENTS) as HealthComponent[];
-  const ctes = `periods AS (${periodsSql(plan, d, bound(range.from), bound(range.to), tz)}),
+  const ctes = `periods AS (${periodsSql(plan, d, lo, hi, tz)}),
     cp AS (
       SELECT ${[...dims, 's.project_id', 's.id', 's.segment', 's.lost', 'p.period', 'p.b1'].join(', ')}
       FROM (${customerLifeSql(m, d, b, plan.projectId)}) s CROSS JOIN periods p
@@ -830,20 +834,23 @@ function healthRelation(
     ), ev AS (
       SELECT cp.id, cp.period, ${d.countDistinct(d.localDate('e.ts', tz))} AS days,
         ${d.countDistinct('e.feature')} AS features, max(e.ts) AS last_at
-      FROM cp ${own('event', 'e')} AND e.ts >= ${since} AND e.ts < cp.b1 GROUP BY cp.id, cp.period
+      FROM cp ${own('event', 'e')} AND ${within('e.ts')} AND e.ts >= ${since} AND e.ts < cp.b1
+      GROUP BY cp.id, cp.period
     ), fb AS (
       SELECT cp.id, cp.period, avg((r.score - r.scale_min) / (r.scale_max - r.scale_min)) AS feedback
-      FROM cp ${own('survey_response', 'r')} AND r.ts >= ${since} AND r.ts < cp.b1
+      FROM cp ${own('survey_response', 'r')} AND ${within('r.ts')} AND r.ts >= ${since} AND r.ts < cp.b1
         AND r.metric IN ('nps', 'csat') AND r.score IS NOT NULL AND r.scale_max > r.scale_min
       GROUP BY cp.id, cp.period
     ), op AS (
       SELECT cp.id, cp.period, count(*) AS open
-      FROM cp ${own('contact', 'k')} AND k.ts < cp.b1 AND (k.resolved_at IS NULL OR k.resolved_at >= cp.b1)
+      FROM cp ${own('contact', 'k')} AND k.ts < ${hi} AND (k.resolved_at IS NULL OR k.resolved_at >= ${lo})
+        AND k.ts < cp.b1 AND (k.resolved_at IS NULL OR k.resolved_at >= cp.b1)
         AND (k.abandoned IS NULL OR NOT k.abandoned)
       GROUP BY cp.id, cp.period
     ), pay AS (
       SELECT cp.id, cp.period, count(*) AS refunds
-      FROM cp ${own('order', 'o')} AND o.ts >= ${since} AND o.ts < cp.b1 AND o.status = 'refunded'
+      FROM cp ${own('order', 'o')} AND ${within('o.ts')} AND o.ts >= ${since} AND o.ts < cp.b1
+        AND o.status = 'refunded'
       GROUP BY cp.id, cp.period
     ), x AS (
       SELECT cp.*,
