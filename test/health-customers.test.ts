@@ -11,7 +11,7 @@ import { customerHealth, fitHealth, healthReport } from '../src/service/health.t
 import type { Project } from '../src/store/store.ts';
 import { fixedClock } from '../src/util/clock.ts';
 import { ENGINES } from './engines.ts';
-import { patchProject, post, query, type TestEnv } from './helpers.ts';
+import { patchProject, post, query, recordMaker, type TestEnv } from './helpers.ts';
 
 const NOW = '2026-06-01T00:00:00Z';
 const at = (day: string) => `2026-${day}T00:00:00Z`;
@@ -26,14 +26,7 @@ describe.each(ENGINES)('on $name', (engine) => {
     env = await engine.make({ clock: fixedClock(NOW) });
     expect((await patchProject(env, { timezone: 'UTC' })).statusCode).toBe(200);
     project = (await env.store.getProject(env.project.projectId))!;
-    let next = 0;
-    const rec = (type: string, customerId: string, day: string, extra: object = {}) => ({
-      type,
-      id: `${type}-${next++}`,
-      timestamp: at(day),
-      customerId,
-      ...extra,
-    });
+    const rec = recordMaker(at);
     const customer = (id: string, segment: string, churnedAt?: string, acquiredAt = '01-01') => ({
       type: 'customer',
       id,

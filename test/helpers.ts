@@ -97,6 +97,21 @@ export async function query(env: TestEnv, body: Record<string, unknown>, format 
 }
 
 /** Changes the project's settings with `PATCH /api/v1/project` and the secret key. */
+/**
+ * A fixture record builder: `rec(type, customerId, day, extra)` gives a record of that type with the
+ * next id of its own sequence (`order-0`, `event-1`…) at `at(day)`.
+ */
+export function recordMaker(at: (day: string) => string) {
+  let next = 0;
+  return (type: string, customerId: string, day: string, extra: object = {}) => ({
+    type,
+    id: `${type}-${next++}`,
+    timestamp: at(day),
+    customerId,
+    ...extra,
+  });
+}
+
 export function patchProject(env: TestEnv, settings: Record<string, unknown>) {
   return env.app.inject({
     method: 'PATCH',

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../src/util/clock.ts';
 import { ENGINES } from './engines.ts';
-import { patchProject, post, query, type TestEnv } from './helpers.ts';
+import { patchProject, post, query, recordMaker, type TestEnv } from './helpers.ts';
 
 describe.each(ENGINES)('on $name', (engine) => {
   let env: TestEnv;
@@ -14,14 +14,7 @@ describe.each(ENGINES)('on $name', (engine) => {
 
   beforeAll(async () => {
     env = await engine.make({ clock: fixedClock('2026-06-01T00:00:00Z') });
-    let next = 0;
-    const rec = (type: string, customerId: string, day: string, extra: object = {}) => ({
-      type,
-      id: `${type}-${next++}`,
-      timestamp: at(day),
-      customerId,
-      ...extra,
-    });
+    const rec = recordMaker(at);
     const event = (who: string, day: string, extra: object = {}) =>
       rec('event', who, day, { name: 'Login', ...extra });
     const customer = (id: string, segment: string, acquiredAt?: string, churnedAt?: string) => ({

@@ -5,20 +5,38 @@
  * score now — each component's points — and at the end of each of the last twelve months. Everything
  * comes from `GET /api/v1/customers/{id}/models`; every value is rendered as text.
  */
-import { useMemo } from 'react';
+import { type ReactNode, useMemo } from 'react';
 import { api, type CustomerModelsData, type HealthPoint } from './api.ts';
 import { Chart } from './chart.tsx';
 import { formatDate, formatNumber, formatValue, type Lang } from './format.ts';
 import { t, type Word } from './i18n.ts';
 import { useAsync, useView } from './view.ts';
 
-const band = (score: number) => (score < 50 ? 'red' : score <= 75 ? 'yellow' : 'green');
-
-function Fitted({ at, lang }: { at: string; lang: Lang }) {
+/** A stored model's tile: its values and fit date, or that it has no estimate and the command making one. */
+function ModelTile(props: {
+  model: 'clv' | 'churn_risk';
+  title: string;
+  fittedAt: string | undefined;
+  lang: Lang;
+  children: ReactNode;
+}) {
+  const { lang } = props;
   return (
-    <p className="muted small">
-      {t('fittedAt', lang)} {formatDate(at, lang)}
-    </p>
+    <div className="tile" data-model={props.model}>
+      <h3>{props.title}</h3>
+      {props.fittedAt ? (
+        <>
+          {props.children}
+          <p className="muted small">
+            {t('fittedAt', lang)} {formatDate(props.fittedAt, lang)}
+          </p>
+        </>
+      ) : (
+        <p className="na">
+          {t('notFitted', lang)} (polso fit {props.model === 'clv' ? 'clv' : 'churn'})
+        </p>
+      )}
+    </div>
   );
 }
 
@@ -69,9 +87,8 @@ export function CustomerModels({ id }: { id: string }) {
               ))}
           </ul>
         </div>
-        <div className="tile" data-model="clv">
-          <h3>{t('clv', lang)}</h3>
-          {clv ? (
+        <ModelTile model="clv" title={t('clv', lang)} fittedAt={clv?.fittedAt} lang={lang}>
+          {clv && (
             <>
               <p className="value">{formatValue(clv.value, 'currency', lang)}</p>
               <p className="small">
@@ -79,15 +96,11 @@ export function CustomerModels({ id }: { id: string }) {
                 {formatValue(clv.pAlive === null ? null : 100 * clv.pAlive, 'percent', lang)} ·{' '}
                 {t('expectedPurchases', lang)} {formatValue(clv.expectedPurchases, 'score', lang)}
               </p>
-              <Fitted at={clv.fittedAt} lang={lang} />
             </>
-          ) : (
-            <p className="na">{t('notFitted', lang)} (polso fit clv)</p>
           )}
-        </div>
-        <div className="tile" data-model="churn_risk">
-          <h3>{t('churnRisk', lang)}</h3>
-          {churnRisk ? (
+        </ModelTile>
+        <ModelTile model="churn_risk" title={t('churnRisk', lang)} fittedAt={churnRisk?.fittedAt} lang={lang}>
+          {churnRisk && (
             <>
               <p className="value">
                 {formatValue(churnRisk.value === null ? null : 100 * churnRisk.value, 'percent', lang)}
@@ -100,18 +113,13 @@ export function CustomerModels({ id }: { id: string }) {
                   </li>
                 ))}
               </ul>
-              <Fitted at={churnRisk.fittedAt} lang={lang} />
             </>
-          ) : (
-            <p className="na">{t('notFitted', lang)} (polso fit churn)</p>
           )}
-        </div>
+        </ModelTile>
         <div className="tile" data-model="health_score">
           <h3>{t('health', lang)}</h3>
           {current ? (
-            <p className="value" data-band={band(current.score)}>
-              {formatValue(current.score, 'points', lang)}
-            </p>
+            <p className="value">{formatValue(current.score, 'points', lang)}</p>
           ) : (
             <p className="na">{t('notActive', lang)}</p>
           )}
