@@ -6,6 +6,7 @@
  */
 import { METRICS } from '../metrics/catalogue.ts';
 import type { Measure } from '../metrics/types.ts';
+import { KINDS } from '../model/kinds.ts';
 import { HEALTH_COMPONENTS } from '../model/project-config.ts';
 import {
   adoptionSql,
@@ -29,6 +30,7 @@ import {
   visitsSql,
 } from './compile.ts';
 import type { Dialect } from './dialect.ts';
+import type { Memo } from './memo.ts';
 import { comparisonRange, type MetricPlan, type QueryPlan } from './plan.ts';
 import {
   type Interval,
@@ -42,6 +44,7 @@ import {
   welchTest,
   wilson,
 } from './stats.ts';
+import { offsetAt } from './zone.ts';
 
 /** What the engine needs from a store: its dialect and a way to run a read query. */
 export interface SqlExecutor {
@@ -50,6 +53,8 @@ export interface SqlExecutor {
     sql: string,
     params: Record<string, string | number | boolean | null>,
   ): Promise<Record<string, unknown>[]>;
+  /** Metric cells kept between queries until a write can change them (see `engine/memo`). */
+  readonly memo?: Memo<MemoCells>;
 }
 
 export interface Quantile {
@@ -83,11 +88,18 @@ export interface QueryResult {
  * What the engine returned for one group and period: one row of aggregates, or — for cohorts and
  * distributions — several (`rows`, one per offset or score).
  */
-type Cell = {
+export type Cell = {
   agg: Record<string, unknown>;
   rows?: Record<string, unknown>[];
   quantiles?: Record<string, Quantile>;
 };
+
+/** A metric's cells for one period (or a whole range), and what the clock must show for them to hold. */
+export interface MemoCells {
+  readonly cells: ReadonlyMap<string, Cell>;
+  /** Null when the answer no longer depends on the clock; otherwise the `nowKey` it was computed at. */
+  readonly nowKey: string | null;
+}
 
 /** Measures whose engine answer is several rows per group and period. */
 const MULTI_ROW = new Set<Measure['type']>(['cohort', 'distribution']);
@@ -117,6 +129,7 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
   const type = m.def.measure.type;
   const compile = type in compilers ? compilers[type as keyof typeof compilers] : aggregateSql;
   const { sql, params } = periodAsText(plan, exec.dialect, compile(plan, m, exec.dialect, range));
+  const read = { sql: [sql], usesNow: Object.keys(params).some((p) => p.startsWith('now_')) };
   const rows = await exec.select(sql, params);
   const cells = new Map<string, Cell>();
   const dimsOf = (r: Record<string, unknown>) => plan.groupBy.map((_, i) => r[`d${i}`] ?? null);
@@ -147,6 +160,7 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
     }
     const unique = [...new Map(ranks.map((x) => [`${x.n}:${x.r}`, x])).values()];
     const stats = periodAsText(plan, exec.dialect, orderStatisticsSql(plan, m, exec.dialect, range, unique));
+    read.sql.push(stats.sql);
     const values = new Map<string, Map<number, number>>();
     for (const r of await exec.select(stats.sql, stats.params)) {
       const key = keyOf(dimsOf(r), r.period);
@@ -170,6 +184,122 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
         };
       }
     }
+  }
+  return { cells, read };
+}
+
+const DAY_MS = 86_400_000;
+/** Local time is at most 14 hours behind UTC: a local date's midnight is an instant before this much after it read as UTC. */
+const MAX_BEHIND_UTC_MS = 14 * 3_600_000;
+/** Tables a metric's SQL can read (a name appearing in the SQL text counts as read). */
+const TABLES = [...Object.values(KINDS).map((k) => k.table), 'customer_scores', 'identities'];
+
+/**
+ * Measures whose cells for a period depend on more than that period's bounds. For every other
+ * measure a query over a later part of the range gives the same cells for its periods; visits are
+ * cut at the range's ends, and funnels are entered by each person's first event in the range.
+ */
+const ACROSS_PERIODS = new Set<Measure['type']>(['visits', 'eventFunnel', 'ratio']);
+
+/**
+ * How long after a period's end records can still change its value (ms): the repeat-contact window
+ * of FCR, an event funnel's window, and no limit for the customer-life relation (a customer's first
+ * value can come any time after its acquisition).
+ */
+function lookahead(m: MetricPlan): number {
+  if (m.def.relation) return Number.POSITIVE_INFINITY;
+  const tree = JSON.stringify([m.def.measure, m.def.where, m.def.time]);
+  if (!tree.includes('"kind":"repeatContact"') && m.def.measure.type !== 'eventFunnel') return 0;
+  const days = Number(m.params.windowDays);
+  return Number.isFinite(days) ? days * DAY_MS : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * What the clock must show for an answer that reads it to hold: cohorts count the offsets begun by
+ * now, which change only at local midnights (grains of a day or more); anything else reading the
+ * clock holds only at the same instant.
+ */
+function nowKey(plan: QueryPlan, m: MetricPlan): string {
+  if (m.def.measure.type !== 'cohort' || plan.grain === 'hour') return m.now;
+  const now = Date.parse(m.now);
+  return new Date(now + offsetAt(plan.timezone, now)).toISOString().slice(0, 10);
+}
+
+/**
+ * One metric's cells over one range, from the memo where it holds them: per period for measures
+ * whose periods are independent (plans with local dates and a grain of a day or more), otherwise for
+ * the whole range. Missing periods are computed in one query from the first of them to the range's end.
+ */
+async function metricCells(
+  exec: SqlExecutor,
+  plan: QueryPlan,
+  m: MetricPlan,
+  range: Range,
+  periods: (string | null)[],
+): Promise<Map<string, Cell>> {
+  const memo = exec.memo;
+  if (!memo) return (await runMetric(exec, plan, m, range)).cells;
+  const signature = JSON.stringify([
+    plan.projectId,
+    m.def.id,
+    m.params,
+    plan.groupBy,
+    plan.filters,
+    plan.grain,
+    plan.timezone,
+    plan.dateOnly,
+    plan.conversionEvents,
+    plan.healthWeights,
+    m.calendar,
+  ]);
+  const perPeriod =
+    plan.dateOnly && plan.grain !== null && plan.grain !== 'hour' && !ACROSS_PERIODS.has(m.def.measure.type);
+  // Each slot: the periods it holds, the range it is computed over, and the instant it ends by.
+  const slots = perPeriod
+    ? periods.map((label, i) => ({
+        labels: [label],
+        from: i === 0 ? range.from : label!.slice(0, 10),
+        to: i === periods.length - 1 ? range.to : periods[i + 1]!.slice(0, 10),
+      }))
+    : [{ labels: periods, from: range.from, to: range.to }];
+  const endOf = (to: string) =>
+    plan.dateOnly ? Date.parse(`${to}T00:00:00Z`) + MAX_BEHIND_UTC_MS : Date.parse(to);
+  const keyOfSlot = (s: (typeof slots)[number]) => `${signature}|${s.labels[0]}|${s.from}|${s.to}`;
+  const currentNow = nowKey(plan, m);
+  const cells = new Map<string, Cell>();
+  let first = 0;
+  for (; first < slots.length; first++) {
+    const held = memo.get(keyOfSlot(slots[first]!));
+    if (!held || (held.nowKey !== null && held.nowKey !== currentNow)) break;
+    for (const [k, c] of held.cells) cells.set(k, c);
+  }
+  if (first === slots.length) return cells;
+  const generation = memo.generation(plan.projectId);
+  const computed = await runMetric(exec, plan, m, { from: slots[first]!.from, to: range.to });
+  const sql = computed.read.sql.join(' ');
+  const tables = new Set(TABLES.filter((t) => sql.includes(t)));
+  const ahead = lookahead(m);
+  const byPeriod = new Map<unknown, Map<string, Cell>>();
+  for (const [k, c] of computed.cells) {
+    cells.set(k, c);
+    const period = perPeriod ? (JSON.parse(k) as unknown[]).at(-1) : null;
+    const group = byPeriod.get(period) ?? new Map<string, Cell>();
+    group.set(k, c);
+    byPeriod.set(period, group);
+  }
+  for (const slot of slots.slice(first)) {
+    const horizon = endOf(slot.to) + ahead;
+    const settled = !computed.read.usesNow || Date.parse(m.now) >= horizon;
+    memo.put(
+      keyOfSlot(slot),
+      plan.projectId,
+      generation,
+      { tables, horizon },
+      {
+        cells: byPeriod.get(perPeriod ? slot.labels[0] : null) ?? new Map(),
+        nowKey: settled ? null : currentNow,
+      },
+    );
   }
   return cells;
 }
@@ -509,9 +639,9 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
   // The engine's read connections answer several metrics side by side.
   await Promise.all(
     computed.flatMap((m) => [
-      runMetric(exec, plan, m, range).then((cells) => current.set(m.def.id, cells)),
+      metricCells(exec, plan, m, range, periods).then((cells) => current.set(m.def.id, cells)),
       ...(prevRange
-        ? [runMetric(exec, plan, m, prevRange).then((cells) => previous.set(m.def.id, cells))]
+        ? [metricCells(exec, plan, m, prevRange, prevPeriods).then((cells) => previous.set(m.def.id, cells))]
         : []),
     ]),
   );

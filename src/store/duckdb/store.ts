@@ -8,6 +8,8 @@ import { createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { duckdbDialect } from '../../engine/dialects/duckdb.ts';
+import { type Change, ChangeLog, Memo } from '../../engine/memo.ts';
+import type { MemoCells } from '../../engine/run.ts';
 import { PolsoError, type RecordError, recordError } from '../../errors.ts';
 import type { ColumnBatch } from '../../ingest/columns.ts';
 import { fieldsOf, KINDS, RECORD_KINDS, type RecordKind } from '../../model/kinds.ts';
@@ -88,7 +90,16 @@ export interface DuckDbStoreOptions {
   threads?: number;
   /** Read connections for metric queries run side by side (default 2). */
   readers?: number;
+  /** Metric answers kept between queries (default 50,000 periods of a metric; 0: none). */
+  memoEntries?: number;
 }
+
+/**
+ * Kinds whose writes can change metric values of periods before their records' instants: a
+ * customer's traits apply to all its records, and a customer's loss is the end of its last
+ * subscription, undone by a later one.
+ */
+const RETROACTIVE = new Set<RecordKind>(['customer', 'subscription']);
 
 export class DuckDbStore implements Store {
   readonly ready: Promise<void>;
@@ -106,9 +117,13 @@ export class DuckDbStore implements Store {
   private readonly rawTables = new Set<RecordKind>();
   private readonly clock: Clock;
   readonly surveys: SurveyState;
+  /** Every committed write to records, models or settings, per project. */
+  readonly changes = new ChangeLog();
+  readonly memo: Memo<MemoCells>;
 
   constructor(private readonly options: DuckDbStoreOptions) {
     this.clock = options.clock;
+    this.memo = new Memo(this.changes, options.memoEntries ?? 50_000);
     this.ready = this.open();
     this.surveys = new DuckDbSurveyState(
       {
@@ -264,6 +279,7 @@ export class DuckDbStore implements Store {
         config: JSON.stringify(project.config),
       }),
     );
+    this.changes.record({ projectId: id, tables: null, since: Number.NEGATIVE_INFINITY });
     return project;
   }
 
@@ -337,7 +353,8 @@ export class DuckDbStore implements Store {
       if (this.pending.length > 0) this.scheduleFlush();
       return this.stageGroups(conn, taken);
     }).then(
-      (outcomes) => {
+      ({ outcomes, changes }) => {
+        for (const change of changes) this.changes.record(change);
         for (const [p, r] of outcomes) {
           r.rejected.sort((x, y) => x.index - y.index);
           p.resolve(r);
@@ -352,8 +369,9 @@ export class DuckDbStore implements Store {
   private async stageGroups(
     conn: DuckDBConnection,
     taken: PendingIngest[],
-  ): Promise<Map<PendingIngest, IngestResult>> {
+  ): Promise<{ outcomes: Map<PendingIngest, IngestResult>; changes: Change[] }> {
     const groups = new Map<string, PendingIngest[]>();
+    const changes: Change[] = [];
     for (const p of taken) {
       const key = `${p.project.id}|${[...(p.opts.patch ?? [])].sort().join(',')}`;
       groups.set(key, [...(groups.get(key) ?? []), p]);
@@ -371,15 +389,46 @@ export class DuckDbStore implements Store {
         const params = { ...this.baseParams(project), tz: null };
         const adapter = fileAdapter(spec, table, names, {}, false);
         await this.stage(conn, kind, adapter, params);
+        const since = await this.stagedSince(conn, kind, params);
         const perRequest = await this.mergeStaged(conn, kind, adapter, params, {
           rejectedLimit: Number.MAX_SAFE_INTEGER,
           patch: opts.patch?.has(kind) ?? false,
         });
-        for (const [req, r] of perRequest) addResult(results[req]!, r);
+        let written = 0;
+        for (const [req, r] of perRequest) {
+          addResult(results[req]!, r);
+          written += r.accepted + r.updated;
+        }
+        if (written > 0) changes.push({ projectId: project.id, tables: [spec.table], since });
       }
       for (const [i, p] of group.entries()) outcomes.set(p, results[i]!);
     }
-    return outcomes;
+    return { outcomes, changes };
+  }
+
+  /**
+   * The earliest instant of the staged records and of the stored versions they replace (epoch ms):
+   * no period ending before it can see the write. Minus infinity for retroactive kinds.
+   */
+  private async stagedSince(conn: DuckDBConnection, kind: RecordKind, params: Params): Promise<number> {
+    const spec = KINDS[kind];
+    const instants = fieldsOf(spec)
+      .filter((f) => f.type === 'timestamp')
+      .map((f) => ident(f.column));
+    if (RETROACTIVE.has(kind) || instants.length === 0) return Number.NEGATIVE_INFINITY;
+    // least() skips nulls; a record without any instant leaves the minimum unknown (null).
+    const earliest = instants.length > 1 ? `least(${instants.join(', ')})` : instants[0]!;
+    const stored =
+      spec.lifecycle === 'state'
+        ? `UNION ALL SELECT ${earliest} FROM ${ident(spec.table)}
+           WHERE project_id = $project AND _key IN (SELECT _key FROM stg)`
+        : '';
+    const sql = `SELECT epoch_ms(min(t)) AS since, count(*) FILTER (WHERE t IS NULL) AS unknown
+      FROM (SELECT ${earliest} AS t FROM stg ${stored})`;
+    const [row] = await this.rows(sql, params, conn);
+    return row?.since === null || row?.since === undefined || Number(row.unknown) > 0
+      ? Number.NEGATIVE_INFINITY
+      : Number(row.since);
   }
 
   /**
@@ -432,6 +481,12 @@ export class DuckDbStore implements Store {
         ? this.importFacts(conn, spec.kind, source, params, limit, progress)
         : this.importStates(conn, spec.kind, source, params, limit, progress),
     );
+    if (result.accepted + result.updated > 0)
+      this.changes.record({
+        projectId: project.id,
+        tables: [KINDS[spec.kind].table],
+        since: Number.NEGATIVE_INFINITY,
+      });
     progress?.(100);
     return result;
   }
@@ -640,7 +695,7 @@ export class DuckDbStore implements Store {
   }
 
   async alias(projectId: string, anonymousId: string, customerId: string): Promise<number> {
-    return this.write(async (conn) => {
+    const updated = await this.write(async (conn) => {
       await conn.run(
         `INSERT INTO identities VALUES ($p, $a, $c, $now::TIMESTAMPTZ)
          ON CONFLICT (project_id, anonymous_id) DO UPDATE SET customer_id = excluded.customer_id`,
@@ -659,10 +714,13 @@ export class DuckDbStore implements Store {
       }
       return changed;
     });
+    const tables = RECORD_KINDS.filter((k) => KINDS[k].person).map((k) => KINDS[k].table);
+    this.changes.record({ projectId, tables, since: Number.NEGATIVE_INFINITY });
+    return updated;
   }
 
   async eraseCustomer(projectId: string, customerId: string): Promise<Record<string, number>> {
-    return this.write(async (conn) => {
+    const deleted = await this.write(async (conn) => {
       const deleted: Record<string, number> = {};
       const anon = `SELECT anonymous_id FROM identities WHERE project_id = $p AND customer_id = $c`;
       for (const kind of RECORD_KINDS) {
@@ -695,6 +753,8 @@ export class DuckDbStore implements Store {
       deleted.scores = scores.rowsChanged;
       return deleted;
     });
+    this.changes.record({ projectId, tables: null, since: Number.NEGATIVE_INFINITY });
+    return deleted;
   }
 
   async saveModelFit(projectId: string, fit: ModelFit, scores: readonly CustomerScore[]): Promise<void> {
@@ -744,6 +804,7 @@ export class DuckDbStore implements Store {
       );
       await conn.run(`DROP TABLE staged_scores`);
     });
+    this.changes.record({ projectId, tables: ['customer_scores'], since: Number.NEGATIVE_INFINITY });
   }
 
   async customerScores(projectId: string, customerId: string): Promise<StoredScore[]> {

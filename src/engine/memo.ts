@@ -1,0 +1,134 @@
+/**
+ * @module engine/memo
+ * Metric answers kept between queries until the records they rest on change. A store reports every
+ * committed write as a `Change` — the tables it touched and the earliest instant of any record it
+ * added, changed or removed — and the memo drops exactly the entries a change can affect: those that
+ * read one of the tables and whose period (plus the metric's look-ahead) ends after that instant.
+ * Closed months therefore survive live ingestion into the current one, and a dashboard asks the
+ * engine only for the periods whose records moved. The memo never computes anything itself: every
+ * value it holds was computed by the engine from the raw records.
+ */
+
+/** A committed write: the tables it touched (`null`: any) and the earliest instant of every record it wrote or removed (epoch ms; `-Infinity` when unknown). */
+export interface Change {
+  readonly projectId: string;
+  readonly tables: readonly string[] | null;
+  readonly since: number;
+}
+
+/**
+ * The writes a store has committed, per project: a generation counter and the listeners that drop
+ * what a change makes stale.
+ * @example store.changes.record({ projectId, tables: ['events'], since: Date.parse('2026-10-31') })
+ */
+export class ChangeLog {
+  private readonly generations = new Map<string, number>();
+  private readonly listeners: ((change: Change) => void)[] = [];
+
+  /** The number of changes recorded for a project so far. */
+  generation(projectId: string): number {
+    return this.generations.get(projectId) ?? 0;
+  }
+
+  /** Records a committed change; call it after the commit, before the writer's caller is answered. */
+  record(change: Change): void {
+    this.generations.set(change.projectId, this.generation(change.projectId) + 1);
+    for (const listener of this.listeners) listener(change);
+  }
+
+  subscribe(listener: (change: Change) => void): void {
+    this.listeners.push(listener);
+  }
+}
+
+/** What an entry rests on: the tables its SQL read and the instant after which records cannot change it (epoch ms; `Infinity`: none). */
+export interface Dependence {
+  readonly tables: ReadonlySet<string>;
+  readonly horizon: number;
+}
+
+interface Entry<T> extends Dependence {
+  readonly projectId: string;
+  readonly value: T;
+}
+
+/**
+ * A bounded map of computed values, each dropped by the first change that can affect it.
+ * @example
+ * const memo = new Memo<Cells>(store.changes);
+ * const generation = memo.generation(projectId);
+ * // … compute `cells` from the records …
+ * memo.put(key, projectId, generation, { tables, horizon }, cells);
+ */
+export class Memo<T> {
+  private readonly entries = new Map<string, Entry<T>>();
+  private readonly byProject = new Map<string, Set<string>>();
+  /** Look-ups answered from the memo, and those that were not. */
+  readonly stats = { hits: 0, misses: 0, dropped: 0 };
+
+  constructor(
+    private readonly changes: ChangeLog,
+    private readonly maxEntries = 50_000,
+  ) {
+    changes.subscribe((change) => this.invalidate(change));
+  }
+
+  /** The project's generation, to be read before computing a value that will be put. */
+  generation(projectId: string): number {
+    return this.changes.generation(projectId);
+  }
+
+  get(key: string): T | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) {
+      this.stats.misses++;
+      return undefined;
+    }
+    // Least recently used entries go first: a hit moves the entry to the end.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    this.stats.hits++;
+    return entry.value;
+  }
+
+  /**
+   * Keeps a value computed from the records as they were at `generation`; a value computed while a
+   * write committed may predate it, so it is not kept.
+   */
+  put(key: string, projectId: string, generation: number, dependence: Dependence, value: T): void {
+    if (this.maxEntries === 0 || this.changes.generation(projectId) !== generation) return;
+    this.remove(key);
+    this.entries.set(key, { ...dependence, projectId, value });
+    const keys = this.byProject.get(projectId) ?? new Set<string>();
+    this.byProject.set(projectId, keys);
+    keys.add(key);
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.remove(oldest);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.byProject.get(entry.projectId)?.delete(key);
+  }
+
+  private invalidate(change: Change): void {
+    const keys = this.byProject.get(change.projectId);
+    if (!keys) return;
+    for (const key of [...keys]) {
+      const entry = this.entries.get(key)!;
+      const touched = change.tables === null || change.tables.some((t) => entry.tables.has(t));
+      if (touched && change.since < entry.horizon) {
+        this.remove(key);
+        this.stats.dropped++;
+      }
+    }
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * The metric memo on demo data: after every kind of write — live records in the current month, a
+ * backfill, a contact moved to another month, a customer's traits, a subscription that undoes a
+ * loss, an alias, an erasure, new model scores, a later clock — every answer served with the memo
+ * equals the answer computed from the raw records without it, and the memo is actually used.
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDemo } from '../src/demo/generate.ts';
+import { planQuery, type QueryInput } from '../src/engine/plan.ts';
+import { runQuery, type SqlExecutor } from '../src/engine/run.ts';
+import { METRICS } from '../src/metrics/catalogue.ts';
+import { DIMENSIONS } from '../src/metrics/dimensions.ts';
+import { fitChurn } from '../src/service/models.ts';
+import { importFile } from '../src/service/operations.ts';
+import { ENGINES } from './engines.ts';
+import { post, type TestEnv, tempDir } from './helpers.ts';
+
+const ALL = [...METRICS.keys()];
+const BY_CHANNEL = ALL.filter((m) => DIMENSIONS.get('channel')!.sources[METRICS.get(m)!.source]);
+const RANGE = { from: '2025-11-01', to: '2026-11-01' };
+/** The overview's questions, a comparison, a customer-trait filter and ungrouped totals. */
+const QUERIES: Omit<QueryInput, 'from' | 'to'>[] = [
+  { metrics: ALL, grain: 'month' },
+  { metrics: BY_CHANNEL, groupBy: ['channel'], grain: 'month' },
+  { metrics: ALL, grain: 'quarter', compare: 'previous_period' },
+  {
+    metrics: ['nps', 'fcr', 'contact_volume', 'churn_rate', 'health_score'],
+    groupBy: ['segment'],
+    grain: 'week',
+  },
+  { metrics: ALL },
+];
+
+/**
+ * Deep equality, except that numbers with decimals may differ by one unit of their 4th decimal: the
+ * engine sums floats in parallel in no fixed order, so a mean sitting exactly on a rounding boundary
+ * (50.03125) rounds either way, with or without the memo. Whole numbers must be equal.
+ */
+function expectSame(actual: unknown, expected: unknown, path = ''): void {
+  if (
+    typeof actual === 'number' &&
+    typeof expected === 'number' &&
+    Number.isFinite(expected) &&
+    !Number.isInteger(expected)
+  ) {
+    expect(Math.abs(actual - expected), path).toBeLessThanOrEqual(1.0001e-4);
+    return;
+  }
+  if (actual === null || expected === null || typeof expected !== 'object') {
+    expect(actual, path).toEqual(expected);
+    return;
+  }
+  expect(typeof actual, path).toBe('object');
+  const a = actual as Record<string, unknown>;
+  const e = expected as Record<string, unknown>;
+  expect(Object.keys(a).sort(), path).toEqual(Object.keys(e).sort());
+  for (const k of Object.keys(e)) expectSame(a[k], e[k], `${path}.${k}`);
+}
+
+describe.each(ENGINES)('on $name', (engine) => {
+  let env: TestEnv;
+  let now = new Date('2026-10-25T00:00:00Z');
+  const clock = { now: () => now };
+
+  beforeAll(async () => {
+    env = await engine.make({ clock });
+    const dir = tempDir('polso-memo-');
+    const demo = await generateDemo({ size: 20_000, seed: 5, outDir: dir });
+    for (const f of demo.files)
+      if (f.rows > 0)
+        await importFile(env.store, { projectId: env.project.projectId, path: f.path, type: f.kind });
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterAll(async () => env.close());
+
+  /** The engine without the memo: every answer from the raw records. */
+  const raw = (): SqlExecutor => ({
+    dialect: env.store.dialect,
+    select: (sql, params) => env.store.select(sql, params),
+  });
+
+  /** Every question twice with the memo (the second from it) and once without; all three agree. */
+  async function agree() {
+    const project = (await env.store.getProject(env.project.projectId))!;
+    const hitsBefore = env.store.memo.stats.hits;
+    for (const q of QUERIES) {
+      const plan = planQuery({ ...q, ...RANGE }, project, now);
+      const memoised = await runQuery(env.store, plan);
+      const again = await runQuery(env.store, plan);
+      const fresh = await runQuery(raw(), plan);
+      expectSame(memoised, fresh);
+      expectSame(again, fresh);
+    }
+    return env.store.memo.stats.hits - hitsBefore;
+  }
+
+  const send = async (records: object[]) => {
+    const r = await post(env.app, env.project.writeKey, records);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.rejected).toEqual([]);
+  };
+  const one = async (sql: string) => (await env.store.sql(sql))[0]!;
+
+  it('answers from the memo exactly what the raw records give', async () => {
+    expect(await agree()).toBeGreaterThan(0);
+    const cold = env.store.memo.stats.misses;
+    // A second pass over the same questions is answered entirely from the memo.
+    await agree();
+    expect(env.store.memo.stats.misses).toBe(cold);
+  });
+
+  it('recomputes only the periods a live batch can change', async () => {
+    const customer = String((await one(`SELECT id FROM customers ORDER BY id LIMIT 1`)).id);
+    const dropped = env.store.memo.stats.dropped;
+    await send([
+      {
+        type: 'event',
+        id: 'live-e1',
+        timestamp: '2026-10-24T09:00:00Z',
+        customerId: customer,
+        name: 'Report Exported',
+        feature: 'reports',
+      },
+      {
+        type: 'order',
+        id: 'live-o1',
+        timestamp: '2026-10-24T09:05:00Z',
+        customerId: customer,
+        amount: 120,
+        currency: 'EUR',
+      },
+      {
+        type: 'contact',
+        id: 'live-c1',
+        timestamp: '2026-10-24T10:00:00Z',
+        customerId: customer,
+        channel: 'chat',
+        reason: 'fatturazione',
+        firstResponseAt: '2026-10-24T10:03:00Z',
+      },
+      {
+        type: 'survey_response',
+        id: 'live-r1',
+        timestamp: '2026-10-24T11:00:00Z',
+        customerId: customer,
+        surveyId: 'nps_rel',
+        questionId: 'q1',
+        metric: 'nps',
+        score: 3,
+        channel: 'chat',
+      },
+      {
+        type: 'social',
+        id: 'live-s1',
+        timestamp: '2026-10-24T12:00:00Z',
+        customerId: customer,
+        platform: 'instagram',
+        kind: 'share',
+      },
+    ]);
+    expect(env.store.memo.stats.dropped).toBeGreaterThan(dropped);
+    const misses = env.store.memo.stats.misses;
+    // Earlier months still come from the memo; October is computed again.
+    expect(await agree()).toBeGreaterThan(0);
+    expect(env.store.memo.stats.misses).toBeGreaterThan(misses);
+  });
+
+  it('a backfill into an early month and a contact moved to another month', async () => {
+    const customer = String((await one(`SELECT id FROM customers ORDER BY id DESC LIMIT 1`)).id);
+    await send([
+      {
+        type: 'event',
+        id: 'late-e1',
+        timestamp: '2026-01-15T09:00:00Z',
+        customerId: customer,
+        name: 'Page Viewed',
+        page: '/prezzi',
+      },
+      {
+        type: 'survey_response',
+        id: 'late-r1',
+        timestamp: '2026-01-15T10:00:00Z',
+        customerId: customer,
+        surveyId: 'csat_chat',
+        questionId: 'q1',
+        metric: 'csat',
+        score: 1,
+      },
+    ]);
+    await agree();
+    const contact = await one(
+      `SELECT id, customer_id FROM contacts WHERE ts < '2026-03-01' AND customer_id IS NOT NULL ORDER BY id LIMIT 1`,
+    );
+    // The stored version sits in an early month; the new one in September.
+    await send([
+      {
+        type: 'contact',
+        id: String(contact.id),
+        timestamp: '2026-09-10T10:00:00Z',
+        customerId: String(contact.customer_id),
+        channel: 'email',
+        reason: 'resi',
+        updatedAt: '2026-10-24T13:00:00Z',
+      },
+    ]);
+    await agree();
+  });
+
+  it("a customer's traits, and a subscription that undoes a loss", async () => {
+    const lost = await one(
+      `SELECT s.customer_id FROM subscriptions s GROUP BY s.customer_id
+       HAVING count(*) FILTER (WHERE ended_at IS NULL) = 0 ORDER BY 1 LIMIT 1`,
+    );
+    const id = String(lost.customer_id);
+    const seg = await one(`SELECT segment FROM customers WHERE id = '${id.replaceAll("'", "''")}'`);
+    await send([
+      {
+        type: 'customer',
+        id,
+        timestamp: '2025-01-01T00:00:00Z',
+        segment: seg.segment === 'smb' ? 'enterprise' : 'smb',
+        updatedAt: '2026-10-24T14:00:00Z',
+      },
+    ]);
+    await agree();
+    await send([
+      {
+        type: 'subscription',
+        id: 'late-sub-1',
+        timestamp: '2026-10-24T15:00:00Z',
+        customerId: id,
+        plan: 'pro',
+        mrr: 49,
+        startedAt: '2026-10-24T15:00:00Z',
+      },
+    ]);
+    await agree();
+  });
+
+  it('an alias, an erasure, new model scores and a later clock', async () => {
+    await send([
+      {
+        type: 'event',
+        id: 'anon-e1',
+        timestamp: '2026-02-03T09:00:00Z',
+        anonymousId: 'anon-memo',
+        name: 'Page Viewed',
+        page: '/',
+      },
+    ]);
+    await agree();
+    const customer = String((await one(`SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET 3`)).id);
+    await env.store.alias(env.project.projectId, 'anon-memo', customer);
+    await agree();
+    const erased = String((await one(`SELECT customer_id FROM orders ORDER BY ts LIMIT 1`)).customer_id);
+    await env.store.eraseCustomer(env.project.projectId, erased);
+    await agree();
+    await fitChurn(env.store, { projectId: env.project.projectId }, new Date('2026-10-20T12:00:00Z'));
+    await agree();
+    // FCR's windows close and cohorts reach later months as time passes.
+    now = new Date('2026-10-31T23:00:00Z');
+    await agree();
+    now = new Date('2026-11-03T08:00:00Z');
+    await agree();
+  });
+});
