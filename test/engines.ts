@@ -8,7 +8,7 @@ import { makeEnv, type TestEnv } from './helpers.ts';
 
 export interface Engine {
   name: string;
-  make(opts?: { clock?: Clock; limits?: Partial<IngestLimits> }): Promise<TestEnv>;
+  make(opts?: { clock?: Clock; limits?: Partial<IngestLimits>; warmDelayMs?: number }): Promise<TestEnv>;
 }
 
 export const ENGINES: Engine[] = [{ name: 'duckdb', make: makeEnv }];

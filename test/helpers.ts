@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { IngestLimits } from '../src/ingest/batch.ts';
 import { createApp } from '../src/server/app.ts';
 import { type CreatedProject, createProjectWithKeys } from '../src/service/operations.ts';
+import { QueryWarmer } from '../src/service/warm.ts';
 import { DuckDbStore } from '../src/store/duckdb/store.ts';
 import { SurveyService, type SurveyServiceOptions } from '../src/surveys/service.ts';
 import { type Clock, systemClock } from '../src/util/clock.ts';
@@ -19,6 +20,7 @@ export interface TestEnv {
   app: FastifyInstance;
   project: CreatedProject;
   surveys: SurveyService;
+  warmer?: QueryWarmer;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,8 @@ export async function makeEnv(
     limits?: Partial<IngestLimits>;
     /** Survey links and delivery routes (default: links only). */
     surveys?: Partial<Pick<SurveyServiceOptions, 'baseUrl' | 'delivery'>>;
+    /** Ask recent queries again this long after writes (default: no warmer). */
+    warmDelayMs?: number;
   } = {},
 ): Promise<TestEnv> {
   const dir = tempDir();
@@ -44,7 +48,9 @@ export async function makeEnv(
     baseUrl: opts.surveys?.baseUrl ?? (() => 'http://polso.test'),
     delivery: opts.surveys?.delivery ?? { messageDomain: 'polso.test' },
   });
-  const app = createApp({ store, clock, limits: opts.limits, surveys });
+  const warmer =
+    opts.warmDelayMs === undefined ? undefined : new QueryWarmer({ store, clock, delayMs: opts.warmDelayMs });
+  const app = createApp({ store, clock, limits: opts.limits, surveys, warmer });
   const project = await createProjectWithKeys(store, { name: 'Test' });
   return {
     dir,
@@ -52,6 +58,7 @@ export async function makeEnv(
     app,
     project,
     surveys,
+    warmer,
     async close() {
       await surveys.settled();
       await app.close();

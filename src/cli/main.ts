@@ -34,6 +34,7 @@ import {
   importFile,
   queryProject,
 } from '../service/operations.ts';
+import { QueryWarmer } from '../service/warm.ts';
 import { DuckDbStore } from '../store/duckdb/store.ts';
 import { consoleSms, type Delivery, smtpSender, webhookSms } from '../surveys/delivery.ts';
 import { type ContactPolicy, DEFAULT_POLICY } from '../surveys/policy.ts';
@@ -108,8 +109,14 @@ async function serve(opts: { data: string; port?: number; host: string; quiet?: 
     service: surveys,
     policy: contactPolicy(),
   });
+  const warmer = new QueryWarmer({
+    store,
+    clock: systemClock,
+    log: (message, error) => process.stderr.write(`${message}: ${(error as Error).message}\n`),
+  });
   const app = createApp({
     surveys,
+    warmer,
     store,
     clock: systemClock,
     logger: env.POLSO_LOG === 'debug' ? { level: 'info' } : { level: 'warn' },

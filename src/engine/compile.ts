@@ -152,7 +152,8 @@ export function compileExpr(e: Expr, d: Dialect, b: Binder, metric: MetricPlan, 
       const rows = rowsInScope(b, metric);
       const days = c(e.days);
       const table = d.ident(KINDS.contact.table);
-      const later = rows.ts ? ` AND r.ts < ${d.addDays(rows.ts.to, days)}` : '';
+      // A repeat follows its contact, so it lies within [from, to + days) of the scope.
+      const later = rows.ts ? ` AND r.ts > ${rows.ts.from} AND r.ts < ${d.addDays(rows.ts.to, days)}` : '';
       const alias = b.lookup(`SELECT DISTINCT s.id FROM ${rows.table} s JOIN ${table} r
           ON r.project_id = s.project_id AND r.customer_id = s.customer_id AND r.reason = s.reason
             AND r.ts > s.ts AND r.ts <= ${d.addDays('s.ts', days)}${later}

@@ -63,6 +63,7 @@ interface Entry<T> extends Dependence {
 export class Memo<T> {
   private readonly entries = new Map<string, Entry<T>>();
   private readonly byProject = new Map<string, Set<string>>();
+  private readonly running = new Map<string, Promise<unknown>>();
   /** Look-ups answered from the memo, and those that were not. */
   readonly stats = { hits: 0, misses: 0, dropped: 0 };
 
@@ -106,6 +107,19 @@ export class Memo<T> {
       if (this.entries.size <= this.maxEntries) break;
       this.remove(oldest);
     }
+  }
+
+  /**
+   * Runs `compute` once for callers asking the same question at the same time: a caller arriving
+   * while it runs shares its answer. Put the project's generation into `key`, so that a caller
+   * arriving after a write never shares an answer begun before it.
+   */
+  once<R>(key: string, compute: () => Promise<R>): Promise<R> {
+    const running = this.running.get(key);
+    if (running) return running as Promise<R>;
+    const started = compute().finally(() => this.running.delete(key));
+    this.running.set(key, started);
+    return started;
   }
 
   get size(): number {

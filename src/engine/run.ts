@@ -189,7 +189,7 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
 }
 
 const DAY_MS = 86_400_000;
-/** Local time is at most 14 hours behind UTC: a local date's midnight is an instant before this much after it read as UTC. */
+/** Local time is within 14 hours of UTC: a local midnight is at most this long after the same reading in UTC. */
 const MAX_BEHIND_UTC_MS = 14 * 3_600_000;
 /** Tables a metric's SQL can read (a name appearing in the SQL text counts as read). */
 const TABLES = [...Object.values(KINDS).map((k) => k.table), 'customer_scores', 'identities'];
@@ -214,15 +214,31 @@ function lookahead(m: MetricPlan): number {
   return Number.isFinite(days) ? days * DAY_MS : Number.POSITIVE_INFINITY;
 }
 
+/** Whether a metric's SQL reads the clock: cohorts, and definitions using `now()`. */
+function readsClock(m: MetricPlan): boolean {
+  return (
+    m.def.measure.type === 'cohort' ||
+    JSON.stringify([m.def.measure, m.def.where, m.def.time]).includes('"kind":"now"')
+  );
+}
+
 /**
- * What the clock must show for an answer that reads it to hold: cohorts count the offsets begun by
- * now, which change only at local midnights (grains of a day or more); anything else reading the
+ * What the clock must show for an answer to hold (null: anything). Cohorts count the offsets begun
+ * by now, which change only at local midnights (grains of a day or more); anything else reading the
  * clock holds only at the same instant.
  */
-function nowKey(plan: QueryPlan, m: MetricPlan): string {
+function nowKey(plan: QueryPlan, m: MetricPlan): string | null {
+  if (!readsClock(m)) return null;
   if (m.def.measure.type !== 'cohort' || plan.grain === 'hour') return m.now;
   const now = Date.parse(m.now);
   return new Date(now + offsetAt(plan.timezone, now)).toISOString().slice(0, 10);
+}
+
+/** A part of a range kept in the memo as one entry: its periods and the range it is computed over. */
+interface Slot {
+  readonly labels: (string | null)[];
+  readonly from: string;
+  readonly to: string;
 }
 
 /**
@@ -254,54 +270,72 @@ async function metricCells(
   ]);
   const perPeriod =
     plan.dateOnly && plan.grain !== null && plan.grain !== 'hour' && !ACROSS_PERIODS.has(m.def.measure.type);
-  // Each slot: the periods it holds, the range it is computed over, and the instant it ends by.
-  const slots = perPeriod
+  const slots: Slot[] = perPeriod
     ? periods.map((label, i) => ({
         labels: [label],
         from: i === 0 ? range.from : label!.slice(0, 10),
         to: i === periods.length - 1 ? range.to : periods[i + 1]!.slice(0, 10),
       }))
     : [{ labels: periods, from: range.from, to: range.to }];
-  const endOf = (to: string) =>
-    plan.dateOnly ? Date.parse(`${to}T00:00:00Z`) + MAX_BEHIND_UTC_MS : Date.parse(to);
-  const keyOfSlot = (s: (typeof slots)[number]) => `${signature}|${s.labels[0]}|${s.from}|${s.to}`;
-  const currentNow = nowKey(plan, m);
+  const keyOf = (s: Slot) => `${signature}|${s.labels[0]}|${s.from}|${s.to}`;
+  const clock = nowKey(plan, m);
   const cells = new Map<string, Cell>();
   let first = 0;
   for (; first < slots.length; first++) {
-    const held = memo.get(keyOfSlot(slots[first]!));
-    if (!held || (held.nowKey !== null && held.nowKey !== currentNow)) break;
+    const held = memo.get(keyOf(slots[first]!));
+    if (!held || (held.nowKey !== null && held.nowKey !== clock)) break;
     for (const [k, c] of held.cells) cells.set(k, c);
   }
   if (first === slots.length) return cells;
   const generation = memo.generation(plan.projectId);
-  const computed = await runMetric(exec, plan, m, { from: slots[first]!.from, to: range.to });
+  const missing = slots.slice(first);
+  const computed = await memo.once(`${keyOf(missing[0]!)}|${range.to}|${generation}|${clock}`, () =>
+    computeSlots(exec, plan, m, range.to, missing, { perPeriod, generation, keyOf }),
+  );
+  for (const [k, c] of computed) cells.set(k, c);
+  return cells;
+}
+
+/** Computes slots (from the first of them to the range's end `to`) and keeps each in the memo. */
+async function computeSlots(
+  exec: SqlExecutor,
+  plan: QueryPlan,
+  m: MetricPlan,
+  to: string,
+  slots: readonly Slot[],
+  o: { perPeriod: boolean; generation: number; keyOf: (s: Slot) => string },
+): Promise<Map<string, Cell>> {
+  const computed = await runMetric(exec, plan, m, { from: slots[0]!.from, to });
+  if (computed.read.usesNow && !readsClock(m))
+    throw new Error(`${m.def.id}: its SQL reads the clock, but readsClock does not know it`);
   const sql = computed.read.sql.join(' ');
   const tables = new Set(TABLES.filter((t) => sql.includes(t)));
-  const ahead = lookahead(m);
+  const clock = nowKey(plan, m);
   const byPeriod = new Map<unknown, Map<string, Cell>>();
   for (const [k, c] of computed.cells) {
-    cells.set(k, c);
-    const period = perPeriod ? (JSON.parse(k) as unknown[]).at(-1) : null;
+    const period = o.perPeriod ? (JSON.parse(k) as unknown[]).at(-1) : null;
     const group = byPeriod.get(period) ?? new Map<string, Cell>();
     group.set(k, c);
     byPeriod.set(period, group);
   }
-  for (const slot of slots.slice(first)) {
-    const horizon = endOf(slot.to) + ahead;
-    const settled = !computed.read.usesNow || Date.parse(m.now) >= horizon;
-    memo.put(
-      keyOfSlot(slot),
+  for (const slot of slots) {
+    // The instant the slot ends by (a local date's midnight is before its UTC reading + 14 h), plus
+    // how long later records can still change it.
+    const end = plan.dateOnly ? Date.parse(`${slot.to}T00:00:00Z`) + MAX_BEHIND_UTC_MS : Date.parse(slot.to);
+    const horizon = end + lookahead(m);
+    exec.memo!.put(
+      o.keyOf(slot),
       plan.projectId,
-      generation,
+      o.generation,
       { tables, horizon },
       {
-        cells: byPeriod.get(perPeriod ? slot.labels[0] : null) ?? new Map(),
-        nowKey: settled ? null : currentNow,
+        cells: byPeriod.get(o.perPeriod ? slot.labels[0] : null) ?? new Map(),
+        // Once every window the clock decides has closed, the answer no longer depends on it.
+        nowKey: Date.parse(m.now) >= horizon ? null : clock,
       },
     );
   }
-  return cells;
+  return computed.cells;
 }
 
 /**

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { KeyResolver } from '../auth/keys.ts';
 import { PolsoError } from '../errors.ts';
 import { DEFAULT_LIMITS, type IngestLimits } from '../ingest/batch.ts';
+import type { QueryWarmer } from '../service/warm.ts';
 import type { Store } from '../store/store.ts';
 import { SurveyService } from '../surveys/service.ts';
 import type { Clock } from '../util/clock.ts';
@@ -37,6 +38,8 @@ export interface AppOptions {
   secureCookies?: boolean;
   /** Folder of the built dashboard (default: web/dashboard/dist of this package). */
   webRoot?: string;
+  /** Asks recent queries again after writes, so dashboards find their answers computed (closed with the app). */
+  warmer?: QueryWarmer;
 }
 
 /** Everything a route needs, passed explicitly. */
@@ -48,6 +51,7 @@ export interface AppContext {
   adminToken?: string;
   surveys: SurveyService;
   sessions: Sessions;
+  warmer?: QueryWarmer;
 }
 
 const BODY_TYPES = ['application/json', 'application/x-ndjson', 'application/ndjson', 'text/plain'];
@@ -81,7 +85,12 @@ export function createApp(options: AppOptions): FastifyInstance {
         delivery: { messageDomain: 'polso.localhost' },
       }),
     sessions: new Sessions(options.store, options.clock, options.secureCookies ?? true),
+    warmer: options.warmer,
   };
+  if (options.warmer) {
+    const warmer = options.warmer;
+    app.addHook('onClose', () => warmer.close());
+  }
 
   app.register(fastifyCookie);
   app.removeAllContentTypeParsers();

@@ -5,6 +5,7 @@
  * same interface without touching the callers.
  */
 
+import type { ChangeLog } from '../engine/memo.ts';
 import type { SqlExecutor } from '../engine/run.ts';
 import type { RecordError } from '../errors.ts';
 import type { ColumnBatch } from '../ingest/columns.ts';
@@ -152,6 +153,8 @@ export type ProgressFn = (percent: number) => void;
 export interface Store extends SqlExecutor {
   /** Opens and migrates; resolves once writes can be acknowledged. */
   readonly ready: Promise<void>;
+  /** Every committed write, per project (the metric memo and the query warmer follow it). */
+  readonly changes: ChangeLog;
   createProject(name: string, config?: Partial<ProjectConfig>): Promise<Project>;
   getProject(id: string): Promise<Project | null>;
   listProjects(): Promise<Project[]>;

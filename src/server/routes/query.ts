@@ -17,8 +17,10 @@ export function queryRoutes(app: FastifyInstance, ctx: AppContext): void {
     const { project } = await authorizeReader(req, ctx);
     const format = req.query.format ?? 'json';
     if (format !== 'json' && format !== 'csv') throw new PolsoError('POLSO_BAD_QUERY', 'format: json or csv');
-    const plan = planQuery(objectBody(req.body), project, ctx.clock.now());
+    const body = objectBody(req.body);
+    const plan = planQuery(body, project, ctx.clock.now());
     const result = await runQuery(ctx.store, plan);
+    ctx.warmer?.note(project.id, body);
     if (format === 'csv')
       return reply
         .type('text/csv; charset=utf-8')

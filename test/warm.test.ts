@@ -1,0 +1,68 @@
+/**
+ * The query warmer: after a write, the queries a dashboard asked are asked again in the background,
+ * so the next identical query is answered from the memo — with the write in it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../src/util/clock.ts';
+import { ENGINES } from './engines.ts';
+import { post, query, recordMaker, type TestEnv } from './helpers.ts';
+
+describe.each(ENGINES)('on $name', (engine) => {
+  let env: TestEnv;
+  const rec = recordMaker((day) => `${day}T10:00:00Z`);
+  const QUESTION = {
+    metrics: ['nps', 'contact_volume', 'active_users'],
+    grain: 'month',
+    from: '2026-07-01',
+    to: '2026-11-01',
+  };
+
+  beforeAll(async () => {
+    env = await engine.make({ clock: fixedClock('2026-10-30T12:00:00Z'), warmDelayMs: 20 });
+    const r = await post(env.app, env.project.writeKey, [
+      rec('survey_response', 'c1', '2026-08-03', {
+        surveyId: 's',
+        questionId: 'q',
+        metric: 'nps',
+        score: 10,
+      }),
+      rec('contact', 'c1', '2026-09-03', { channel: 'chat' }),
+      rec('event', 'c2', '2026-10-03', { name: 'Page Viewed' }),
+    ]);
+    expect(r.status).toBe(200);
+  });
+  afterAll(async () => env.close());
+
+  it('asks a recent query again after a write, so the next one comes from the memo with the write in it', async () => {
+    const first = await query(env, QUESTION);
+    expect(first.status).toBe(200);
+    const october = () => first.body.rows.find((r: { period: string }) => r.period === '2026-10-01');
+    expect(october().nps).toMatchObject({ value: null, n: 0 });
+
+    const r = await post(env.app, env.project.writeKey, [
+      rec('survey_response', 'c2', '2026-10-20', { surveyId: 's', questionId: 'q', metric: 'nps', score: 2 }),
+    ]);
+    expect(r.status).toBe(200);
+    await env.warmer!.settled();
+    const misses = env.store.memo.stats.misses;
+    const again = await query(env, QUESTION);
+    // Every period came from the memo: the warmer had computed October again after the write.
+    expect(env.store.memo.stats.misses).toBe(misses);
+    const oct = again.body.rows.find((x: { period: string }) => x.period === '2026-10-01');
+    expect(oct.nps).toMatchObject({ value: -100, n: 1 });
+    expect(oct.contact_volume).toMatchObject({ value: 0 });
+    expect(again.body.rows.find((x: { period: string }) => x.period === '2026-08-01').nps).toMatchObject({
+      value: 100,
+      n: 1,
+    });
+  });
+
+  it('stops asking once the app is closed', async () => {
+    await env.app.close();
+    const misses = env.store.memo.stats.misses;
+    env.store.changes.record({ projectId: env.project.projectId, tables: null, since: -Infinity });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await env.warmer!.settled();
+    expect(env.store.memo.stats.misses).toBe(misses);
+  });
+});
