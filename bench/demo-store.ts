@@ -29,9 +29,9 @@ export const OVERVIEW_QUERIES = [
   { metrics: CHANNEL_METRICS, groupBy: ['channel'], grain: 'month', ...RANGE },
 ];
 
-/** A store opened at the benchmark's fixed clock (`memoEntries: 0`: without the metric memo). */
-export async function openStore(dataDir: string, memoEntries?: number): Promise<DuckDbStore> {
-  const store = new DuckDbStore({ dataDir, clock: fixedClock(NOW.toISOString()), memoEntries });
+/** A store opened at the benchmark's fixed clock (`memoCells: 0`: without the metric memo). */
+export async function openStore(dataDir: string, memoCells?: number): Promise<DuckDbStore> {
+  const store = new DuckDbStore({ dataDir, clock: fixedClock(NOW.toISOString()), memoCells });
   await store.ready;
   return store;
 }
@@ -48,9 +48,9 @@ export interface DemoStore {
  * Generates `records` demo records as CSV under `dir/csv` and imports them into a new store in
  * `dir/db` (the database is `dir/db/polso.duckdb`).
  */
-export async function loadDemoStore(dir: string, records: number, memoEntries?: number): Promise<DemoStore> {
+export async function loadDemoStore(dir: string, records: number, memoCells?: number): Promise<DemoStore> {
   const demo = await generateDemo({ size: records, seed: 1, outDir: join(dir, 'csv') });
-  const store = await openStore(join(dir, 'db'), memoEntries);
+  const store = await openStore(join(dir, 'db'), memoCells);
   const { projectId } = await createProjectWithKeys(store, { name: 'Bench' });
   const t = performance.now();
   for (const f of demo.files)

@@ -27,7 +27,7 @@ describe('Memo', () => {
     expect(memo.stats).toMatchObject({ dropped: 3 });
   });
 
-  it('refuses a value computed while a write committed, and keeps at most maxEntries', () => {
+  it('refuses a value computed while a write committed, and keeps at most maxWeight', () => {
     const changes = new ChangeLog();
     const memo = new Memo<number>(changes, 2);
     const before = memo.generation('p');
@@ -40,6 +40,14 @@ describe('Memo', () => {
     expect(memo.get('a')).toBe(1); // a is now the most recently used
     memo.put('c', 'p', g, dep(['events'], '2026-02-01'), 3);
     expect(memo.size).toBe(2);
+    // A heavy entry pushes out as many light ones as it needs; one heavier than the bound is not kept.
+    memo.put('d', 'p', g, dep(['events'], '2026-02-01'), 4, 2);
+    expect([memo.get('a'), memo.get('c'), memo.get('d')]).toEqual([undefined, undefined, 4]);
+    memo.put('e', 'p', g, dep(['events'], '2026-02-01'), 5, 3);
+    expect(memo.get('e')).toBeUndefined();
+    expect(memo.get('d')).toBe(4);
+    memo.put('a', 'p', g, dep(['events'], '2026-02-01'), 1);
+    memo.put('c', 'p', g, dep(['events'], '2026-02-01'), 3);
     expect(memo.get('b')).toBeUndefined();
     expect(memo.get('a')).toBe(1);
     expect(memo.get('c')).toBe(3);

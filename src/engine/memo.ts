@@ -50,15 +50,17 @@ export interface Dependence {
 interface Entry<T> extends Dependence {
   readonly projectId: string;
   readonly value: T;
+  readonly weight: number;
 }
 
 /**
- * A bounded map of computed values, each dropped by the first change that can affect it.
+ * A map of computed values bounded by their total weight (least recently used go first), each
+ * dropped by the first change that can affect it.
  * @example
  * const memo = new Memo<Cells>(store.changes);
  * const generation = memo.generation(projectId);
  * // … compute `cells` from the records …
- * memo.put(key, projectId, generation, { tables, horizon }, cells);
+ * memo.put(key, projectId, generation, { tables, horizon }, cells, cells.size);
  */
 export class Memo<T> {
   private readonly entries = new Map<string, Entry<T>>();
@@ -66,10 +68,11 @@ export class Memo<T> {
   private readonly running = new Map<string, Promise<unknown>>();
   /** Look-ups answered from the memo, and those that were not. */
   readonly stats = { hits: 0, misses: 0, dropped: 0 };
+  private weight = 0;
 
   constructor(
     private readonly changes: ChangeLog,
-    private readonly maxEntries = 50_000,
+    private readonly maxWeight = 1_000_000,
   ) {
     changes.subscribe((change) => this.invalidate(change));
   }
@@ -96,15 +99,23 @@ export class Memo<T> {
    * Keeps a value computed from the records as they were at `generation`; a value computed while a
    * write committed may predate it, so it is not kept.
    */
-  put(key: string, projectId: string, generation: number, dependence: Dependence, value: T): void {
-    if (this.maxEntries === 0 || this.changes.generation(projectId) !== generation) return;
+  put(
+    key: string,
+    projectId: string,
+    generation: number,
+    dependence: Dependence,
+    value: T,
+    weight = 1,
+  ): void {
+    if (weight > this.maxWeight || this.changes.generation(projectId) !== generation) return;
     this.remove(key);
-    this.entries.set(key, { ...dependence, projectId, value });
+    this.entries.set(key, { ...dependence, projectId, value, weight });
+    this.weight += weight;
     const keys = this.byProject.get(projectId) ?? new Set<string>();
     this.byProject.set(projectId, keys);
     keys.add(key);
     for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= this.maxEntries) break;
+      if (this.weight <= this.maxWeight) break;
       this.remove(oldest);
     }
   }
@@ -130,6 +141,7 @@ export class Memo<T> {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
+    this.weight -= entry.weight;
     this.byProject.get(entry.projectId)?.delete(key);
   }
 

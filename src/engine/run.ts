@@ -323,16 +323,19 @@ async function computeSlots(
     // how long later records can still change it.
     const end = plan.dateOnly ? Date.parse(`${slot.to}T00:00:00Z`) + MAX_BEHIND_UTC_MS : Date.parse(slot.to);
     const horizon = end + lookahead(m);
+    const cells = byPeriod.get(o.perPeriod ? slot.labels[0] : null) ?? new Map<string, Cell>();
     exec.memo!.put(
       o.keyOf(slot),
       plan.projectId,
       o.generation,
       { tables, horizon },
       {
-        cells: byPeriod.get(o.perPeriod ? slot.labels[0] : null) ?? new Map(),
+        cells,
         // Once every window the clock decides has closed, the answer no longer depends on it.
         nowKey: Date.parse(m.now) >= horizon ? null : clock,
       },
+      // Weighed by its cells (a cohort or distribution cell holds several rows).
+      1 + [...cells.values()].reduce((w, c) => w + (c.rows?.length ?? 1), 0),
     );
   }
   return computed.cells;

@@ -90,8 +90,8 @@ export interface DuckDbStoreOptions {
   threads?: number;
   /** Read connections for metric queries run side by side (default 2). */
   readers?: number;
-  /** Metric answers kept between queries (default 50,000 periods of a metric; 0: none). */
-  memoEntries?: number;
+  /** Metric answers kept between queries, in cells (one metric's value for one group and period; default 1,000,000; 0: none). */
+  memoCells?: number;
 }
 
 /**
@@ -123,7 +123,7 @@ export class DuckDbStore implements Store {
 
   constructor(private readonly options: DuckDbStoreOptions) {
     this.clock = options.clock;
-    this.memo = new Memo(this.changes, options.memoEntries ?? 50_000);
+    this.memo = new Memo(this.changes, options.memoCells ?? 1_000_000);
     this.ready = this.open();
     this.surveys = new DuckDbSurveyState(
       {
