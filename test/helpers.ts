@@ -49,7 +49,9 @@ export async function makeEnv(
     delivery: opts.surveys?.delivery ?? { messageDomain: 'polso.test' },
   });
   const warmer =
-    opts.warmDelayMs === undefined ? undefined : new QueryWarmer({ store, clock, delayMs: opts.warmDelayMs });
+    opts.warmDelayMs === undefined
+      ? undefined
+      : new QueryWarmer({ store, clock, delayMs: opts.warmDelayMs, saveDelayMs: opts.warmDelayMs });
   const app = createApp({ store, clock, limits: opts.limits, surveys, warmer });
   const project = await createProjectWithKeys(store, { name: 'Test' });
   return {

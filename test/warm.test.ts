@@ -2,7 +2,12 @@
  * The query warmer: after a write, the queries a dashboard asked are asked again in the background,
  * so the next identical query is answered from the memo — with the write in it.
  */
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planQuery } from '../src/engine/plan.ts';
+import { runQuery } from '../src/engine/run.ts';
+import { QueryWarmer } from '../src/service/warm.ts';
+import { DuckDbStore } from '../src/store/duckdb/store.ts';
 import { fixedClock } from '../src/util/clock.ts';
 import { ENGINES } from './engines.ts';
 import { post, query, recordMaker, type TestEnv } from './helpers.ts';
@@ -64,5 +69,35 @@ describe.each(ENGINES)('on $name', (engine) => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     await env.warmer!.settled();
     expect(env.store.memo.stats.misses).toBe(misses);
+  });
+  it('saves the queries it remembers, and asks them again when a new server starts', async () => {
+    const first = await engine.make({ clock: fixedClock('2026-10-30T12:00:00Z'), warmDelayMs: 10 });
+    await post(first.app, first.project.writeKey, [
+      rec('survey_response', 'c2', '2026-10-20', { surveyId: 's', questionId: 'q', metric: 'nps', score: 2 }),
+    ]);
+    await query(first, QUESTION);
+    await first.warmer!.settled();
+    const saved = await first.store.recentQueries();
+    expect(saved.map((q) => JSON.parse(q.body))).toEqual([QUESTION]);
+    expect(saved[0]!.projectId).toBe(first.project.projectId);
+    // A restart: a fresh store on the same file (empty memo), and a new warmer started on it.
+    await first.app.close();
+    await first.store.close();
+    const store = new DuckDbStore({ dataDir: first.dir, clock: fixedClock('2026-10-30T12:00:00Z') });
+    await store.ready;
+    try {
+      const warmer = new QueryWarmer({ store, clock: fixedClock('2026-10-30T12:00:00Z'), delayMs: 10 });
+      await warmer.start();
+      await warmer.settled();
+      const project = (await store.getProject(first.project.projectId))!;
+      const misses = store.memo.stats.misses;
+      const r = await runQuery(store, planQuery(QUESTION, project, new Date('2026-10-30T12:00:00Z')));
+      expect(store.memo.stats.misses).toBe(misses);
+      expect(r.rows.find((x) => x.period === '2026-10-01')!.nps).toMatchObject({ value: -100, n: 1 });
+      await warmer.close();
+    } finally {
+      await store.close();
+      rmSync(first.dir, { recursive: true, force: true });
+    }
   });
 });

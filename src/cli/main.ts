@@ -142,6 +142,8 @@ async function serve(opts: { data: string; port?: number; host: string; quiet?: 
   const address = app.server.address();
   bound = typeof address === 'object' && address ? address.port : 0;
   publishServer(dataDir, { pid: process.pid, port: bound, host: opts.host, adminToken });
+  // The queries asked before the last stop, asked again so dashboards open on computed answers.
+  await warmer.start();
   // Survey triggers, reminders and the outbox, every 30 s (POLSO_SURVEY_TICK_MS).
   scheduler.start(Number(env.POLSO_SURVEY_TICK_MS ?? 30_000), (error) =>
     process.stderr.write(`survey scheduler: ${(error as Error).message}\n`),

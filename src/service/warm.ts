@@ -3,8 +3,9 @@
  * Keeps the metric memo warm for the questions people actually ask. It remembers the queries answered
  * recently and, a moment after a write to their project, asks them again in the background: the
  * periods the write reached are computed once, right after ingestion, instead of while someone waits
- * for a dashboard. It computes nothing the engine would not — an answer it prepares is the one the
- * next identical query would have computed — and it only ever reads.
+ * for a dashboard. The queries are kept in the store too, and `start` asks them again when the server
+ * starts. It computes nothing the engine would not — an answer it prepares is the one the next
+ * identical query would have computed — and it reads records only.
  */
 import { planQuery } from '../engine/plan.ts';
 import { runQuery } from '../engine/run.ts';
@@ -18,14 +19,16 @@ export interface WarmOptions {
   delayMs?: number;
   /** Queries remembered per project, most recent first (default 32). */
   maxQueries?: number;
-  /** Queries not asked for this long are forgotten (ms, default one day). */
+  /** Queries not asked for this long are forgotten (ms, default one week). */
   maxAgeMs?: number;
+  /** How long remembered queries wait before they are saved to the store (ms, default 5,000). */
+  saveDelayMs?: number;
   log?: (message: string, error: unknown) => void;
 }
 
 interface Noted {
   readonly body: unknown;
-  lastAsked: number;
+  readonly lastAsked: number;
 }
 
 /**
@@ -37,6 +40,8 @@ export class QueryWarmer {
   private readonly noted = new Map<string, Map<string, Noted>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly dirty = new Set<string>();
+  private readonly unsaved = new Set<string>();
+  private saveTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -44,38 +49,77 @@ export class QueryWarmer {
     options.store.changes.subscribe((change) => this.changed(change.projectId));
   }
 
+  /** Loads the queries saved by an earlier run and asks them again in the background. */
+  async start(): Promise<void> {
+    for (const q of await this.options.store.recentQueries())
+      this.remember(q.projectId, JSON.parse(q.body), q.askedAt.getTime());
+    for (const projectId of this.noted.keys()) this.schedule(projectId);
+  }
+
   /** Remembers a query the project was just answered. */
   note(projectId: string, body: unknown): void {
+    this.remember(projectId, body, this.options.clock.now().getTime());
+    this.unsaved.add(projectId);
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined;
+      this.running = this.running.then(() => this.save());
+    }, this.options.saveDelayMs ?? 5_000);
+  }
+
+  private remember(projectId: string, body: unknown, lastAsked: number): void {
     const key = JSON.stringify(body);
     const queries = this.noted.get(projectId) ?? new Map<string, Noted>();
     this.noted.set(projectId, queries);
     queries.delete(key);
-    queries.set(key, { body, lastAsked: this.options.clock.now().getTime() });
+    queries.set(key, { body, lastAsked });
     for (const oldest of queries.keys()) {
       if (queries.size <= (this.options.maxQueries ?? 32)) break;
       queries.delete(oldest);
     }
   }
 
+  /** Saves the remembered queries of the projects that asked new ones. */
+  private async save(): Promise<void> {
+    for (const projectId of [...this.unsaved]) {
+      this.unsaved.delete(projectId);
+      const queries = [...(this.noted.get(projectId)?.entries() ?? [])].map(([body, q]) => ({
+        body,
+        askedAt: new Date(q.lastAsked),
+      }));
+      try {
+        await this.options.store.saveRecentQueries(projectId, queries);
+      } catch (error) {
+        this.options.log?.('saving recent queries', error);
+      }
+    }
+  }
+
   /** Resolves once no re-asking is scheduled or running (tests wait on it). */
   async settled(): Promise<void> {
-    while (this.timers.size > 0 || this.dirty.size > 0) {
+    while (this.timers.size > 0 || this.dirty.size > 0 || this.saveTimer) {
       await new Promise((resolve) => setTimeout(resolve, 10));
       await this.running;
     }
     await this.running;
   }
 
+  /** Stops asking, and saves what was remembered since the last save. */
   async close(): Promise<void> {
     this.closed = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
     this.timers.clear();
     this.dirty.clear();
     await this.running;
+    await this.save();
   }
 
   private changed(projectId: string): void {
-    if (this.closed || !this.noted.has(projectId)) return;
+    if (!this.closed && this.noted.has(projectId)) this.schedule(projectId);
+  }
+
+  private schedule(projectId: string): void {
     // Writes arrive in bursts: wait until the project has been quiet for the delay.
     clearTimeout(this.timers.get(projectId));
     this.timers.set(
@@ -97,7 +141,7 @@ export class QueryWarmer {
     const now = this.options.clock.now();
     for (const [key, q] of [...queries].reverse()) {
       if (this.closed || this.dirty.has(projectId)) return;
-      if (now.getTime() - q.lastAsked > (this.options.maxAgeMs ?? 86_400_000)) {
+      if (now.getTime() - q.lastAsked > (this.options.maxAgeMs ?? 7 * 86_400_000)) {
         queries.delete(key);
         continue;
       }

@@ -205,5 +205,15 @@ export interface Store extends SqlExecutor {
   /** The session of a token hash, if it has not expired at `now`. */
   findSession(tokenHash: string, now: Date): Promise<SessionRow | null>;
   deleteSession(tokenHash: string): Promise<void>;
+  /** Replaces a project's remembered queries (JSON bodies, most recent last). */
+  saveRecentQueries(projectId: string, queries: readonly RecentQuery[]): Promise<void>;
+  /** Every project's remembered queries, oldest first. */
+  recentQueries(): Promise<(RecentQuery & { projectId: string })[]>;
   close(): Promise<void>;
+}
+
+/** A query asked recently: its body as JSON text and when it was last asked. */
+export interface RecentQuery {
+  readonly body: string;
+  readonly askedAt: Date;
 }

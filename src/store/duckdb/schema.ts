@@ -139,6 +139,14 @@ export const MIGRATIONS: readonly { version: number; name: string; statements: (
          role VARCHAR NOT NULL, csrf_token VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ NOT NULL)`,
     ],
   },
+  {
+    version: 6,
+    name: 'the queries asked recently, asked again at start so dashboards open on computed answers',
+    statements: () => [
+      `CREATE TABLE recent_queries (project_id VARCHAR NOT NULL, body VARCHAR NOT NULL, asked_at TIMESTAMPTZ NOT NULL,
+         PRIMARY KEY (project_id, body))`,
+    ],
+  },
 ];
 
 /** The value whose hash tells whether DuckDB's `hash()` still gives the keys stored. */

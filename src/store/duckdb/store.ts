@@ -30,6 +30,7 @@ import {
   type ProgressFn,
   type Project,
   type ProjectConfig,
+  type RecentQuery,
   type Role,
   type SessionRow,
   type Store,
@@ -971,6 +972,27 @@ export class DuckDbStore implements Store {
       if (next) next(conn);
       else this.idle.push(conn);
     }
+  }
+
+  async saveRecentQueries(projectId: string, queries: readonly RecentQuery[]): Promise<void> {
+    await this.write(async (conn) => {
+      await conn.run(`DELETE FROM recent_queries WHERE project_id = $p`, { p: projectId });
+      for (const q of queries)
+        await conn.run(`INSERT OR REPLACE INTO recent_queries VALUES ($p, $b, $at::TIMESTAMPTZ)`, {
+          p: projectId,
+          b: q.body,
+          at: q.askedAt.toISOString(),
+        });
+    });
+  }
+
+  async recentQueries(): Promise<(RecentQuery & { projectId: string })[]> {
+    const rows = await this.rows(`SELECT * FROM recent_queries ORDER BY asked_at, body`);
+    return rows.map((r) => ({
+      projectId: String(r.project_id),
+      body: String(r.body),
+      askedAt: new Date(toIso(r.asked_at)),
+    }));
   }
 
   /** Runs a read-only SQL query (tests and benchmarks compare against hand-written SQL). */
