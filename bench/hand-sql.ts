@@ -144,17 +144,18 @@ export function handStatements(d: HandDialect, channelMetrics: readonly string[]
 
   const conversions = `'Order Completed', 'Signed Up', 'Form Submitted'`;
   const visits = `WITH ev AS (
-        SELECT ${who} AS who, session_id AS sid, ts, CASE WHEN name IN (${conversions}) THEN 1 ELSE 0 END AS conv
+        SELECT ${who} AS who, session_id AS sid, ts, ${d.dayText(d.local('ts'))} AS day,
+          CASE WHEN name IN (${conversions}) THEN 1 ELSE 0 END AS conv
         FROM events WHERE ${inRange('ts')}),
       gaps AS (
-        SELECT who, ts, conv, CASE WHEN prev IS NULL OR ${d.seconds('prev', 'ts')} > 1800 THEN 1 ELSE 0 END AS starts
-        FROM (SELECT *, lag(ts) OVER (PARTITION BY who ORDER BY ts) AS prev FROM ev WHERE sid IS NULL) x),
+        SELECT who, day, ts, conv, CASE WHEN prev IS NULL OR ${d.seconds('prev', 'ts')} > 1800 THEN 1 ELSE 0 END AS starts
+        FROM (SELECT *, lag(ts) OVER (PARTITION BY who, day ORDER BY ts) AS prev FROM ev WHERE sid IS NULL) x),
       visits AS (
-        SELECT min(ts) AS start, max(conv) AS converted FROM ev WHERE sid IS NOT NULL GROUP BY sid
+        SELECT min(ts) AS start, max(conv) AS converted FROM ev WHERE sid IS NOT NULL GROUP BY sid, day
         UNION ALL
         SELECT min(ts), max(conv) FROM (
-          SELECT *, sum(starts) OVER (PARTITION BY who ORDER BY ts ROWS UNBOUNDED PRECEDING) AS visit FROM gaps) y
-        GROUP BY who, visit)
+          SELECT *, sum(starts) OVER (PARTITION BY who, day ORDER BY ts ROWS UNBOUNDED PRECEDING) AS visit FROM gaps) y
+        GROUP BY who, day, visit)
     SELECT ${month('start')} AS m, CAST(NULL AS VARCHAR) AS ch, 100.0 * sum(converted) / count(*) AS v, count(*) AS n
     FROM visits GROUP BY 1, 2`;
 

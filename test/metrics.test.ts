@@ -475,6 +475,27 @@ describe.each(ENGINES)('on $name', (engine) => {
       });
       // visits: s1 (converts), s2, v-u3 10:00–10:20, v-u3 11:00 (converts)
       expect(r.body.rows[0].conversion_rate).toMatchObject({ value: 50, n: 4, hits: 2 });
+      // A visit ends at local midnight: a session and a gap-free run across it are two visits each,
+      // and the day after counts the converting half on its own.
+      await post(env.app, env.project.writeKey, [
+        ev('m1', '2026-05-11T21:50:00Z', 'Page Viewed', { customerId: 'v-u4', sessionId: 's4' }),
+        ev('m2', '2026-05-11T22:10:00Z', 'Order Completed', { customerId: 'v-u4', sessionId: 's4' }),
+        ev('m3', '2026-05-11T21:55:00Z', 'Page Viewed', { customerId: 'v-u5' }),
+        ev('m4', '2026-05-11T22:05:00Z', 'Page Viewed', { customerId: 'v-u5' }),
+      ]);
+      const midnight = await query({
+        metrics: ['conversion_rate'],
+        grain: 'day',
+        from: '2026-05-11',
+        to: '2026-05-13',
+        timezone: 'Europe/Rome',
+      });
+      expect(midnight.body.rows.map((row: { conversion_rate: object }) => row.conversion_rate)).toMatchObject(
+        [
+          { value: 0, n: 2, hits: 0 },
+          { value: 50, n: 2, hits: 1 },
+        ],
+      );
       const byPage = await query({
         metrics: ['conversion_rate'],
         groupBy: ['page'],

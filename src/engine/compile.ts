@@ -498,7 +498,8 @@ export function rollingDistinctSql(plan: QueryPlan, m: MetricPlan, d: Dialect, r
 
 /**
  * Visits and converting visits per period (of the visit's start). A visit is a `session_id`, else a
- * person's events without a gap longer than `gapMinutes`.
+ * person's events without a gap longer than `gapMinutes`; either ends at local midnight, so a day's
+ * visits depend on that day's events alone.
  */
 export function visitsSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
   const b = new Binder(d);
@@ -514,19 +515,19 @@ export function visitsSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Ran
   // Events with a session id are grouped by it directly; only the others are ordered in time, per
   // person, to cut visits at gaps.
   const sql = `WITH ev AS (
-      SELECT ${[...sc.dims, `${sc.time} AS t`, 'coalesce(s.customer_id, s.anonymous_id) AS who', 's.session_id AS sid', `(s.name IN (${conversions})) AS conv`].join(', ')}
+      SELECT ${[...sc.dims, `${sc.time} AS t`, `${d.localDate(sc.time, tz)} AS day`, 'coalesce(s.customer_id, s.anonymous_id) AS who', 's.session_id AS sid', `(s.name IN (${conversions})) AS conv`].join(', ')}
       FROM ${sc.from} WHERE ${sc.where}
     ), visits AS (
-      ${visit} FROM ev WHERE sid IS NOT NULL GROUP BY ${[...dims, 'sid'].join(', ')}
+      ${visit} FROM ev WHERE sid IS NOT NULL GROUP BY ${[...dims, 'sid', 'day'].join(', ')}
       UNION ALL
       ${visit} FROM (
-        SELECT *, sum(starts) OVER (PARTITION BY who ORDER BY t ROWS UNBOUNDED PRECEDING) AS n
+        SELECT *, sum(starts) OVER (PARTITION BY who, day ORDER BY t ROWS UNBOUNDED PRECEDING) AS n
         FROM (
           SELECT *, CASE WHEN prev IS NULL OR ${d.secondsBetween('prev', 't')} > ${gap} THEN 1 ELSE 0 END AS starts
-          FROM (SELECT *, lag(t) OVER (PARTITION BY who ORDER BY t) AS prev FROM ev WHERE sid IS NULL) x
+          FROM (SELECT *, lag(t) OVER (PARTITION BY who, day ORDER BY t) AS prev FROM ev WHERE sid IS NULL) x
         ) y
       ) z
-      GROUP BY ${[...dims, 'who', 'n'].join(', ')}
+      GROUP BY ${[...dims, 'who', 'day', 'n'].join(', ')}
     )
     SELECT ${[...dims, ...(plan.grain ? [`${d.bucket('start', plan.grain, tz)} AS period`] : []), 'count(*) AS n', `${d.countIf('converted = 1')} AS k`].join(', ')}
     FROM visits

@@ -195,20 +195,23 @@ const MAX_BEHIND_UTC_MS = 14 * 3_600_000;
 const TABLES = [...Object.values(KINDS).map((k) => k.table), 'customer_scores', 'identities'];
 
 /**
- * Measures whose cells for a period depend on more than that period's bounds. For every other
- * measure a query over a later part of the range gives the same cells for its periods; visits are
- * cut at the range's ends, and funnels are entered by each person's first event in the range.
+ * Measures whose cells for a period depend on more than that period's bounds: funnels are entered by
+ * each person's first event in the range (ratios are derived, not computed). For every other measure
+ * a query over a later part of the range gives the same cells for its periods (visits end at local
+ * midnight).
  */
-const ACROSS_PERIODS = new Set<Measure['type']>(['visits', 'eventFunnel', 'ratio']);
+const ACROSS_PERIODS = new Set<Measure['type']>(['eventFunnel', 'ratio']);
 
 /**
  * How long after a period's end records can still change its value (ms): the repeat-contact window
- * of FCR, an event funnel's window, and no limit for the customer-life relation (a customer's first
- * value can come any time after its acquisition).
+ * of FCR, an event funnel's window, and no limit for a customer's first value (an order or a named
+ * event, any time after its acquisition). A later order cannot move an acquisition into a period
+ * that ended before it; a customer's loss comes from customer and subscription writes, which reach
+ * every period anyway.
  */
 function lookahead(m: MetricPlan): number {
-  if (m.def.relation) return Number.POSITIVE_INFINITY;
   const tree = JSON.stringify([m.def.measure, m.def.where, m.def.time]);
+  if (tree.includes('"first_value"')) return Number.POSITIVE_INFINITY;
   if (!tree.includes('"kind":"repeatContact"') && m.def.measure.type !== 'eventFunnel') return 0;
   const days = Number(m.params.windowDays);
   return Number.isFinite(days) ? days * DAY_MS : Number.POSITIVE_INFINITY;
@@ -331,8 +334,9 @@ async function computeSlots(
       { tables, horizon },
       {
         cells,
-        // Once every window the clock decides has closed, the answer no longer depends on it.
-        nowKey: Date.parse(m.now) >= horizon ? null : clock,
+        // Once every window the clock decides has closed, the answer no longer depends on it
+        // (cohorts keep counting offsets begun by now for many periods after their own).
+        nowKey: m.def.measure.type !== 'cohort' && Date.parse(m.now) >= horizon ? null : clock,
       },
       // Weighed by its cells (a cohort or distribution cell holds several rows).
       1 + [...cells.values()].reduce((w, c) => w + (c.rows?.length ?? 1), 0),

@@ -713,8 +713,8 @@ const defs: MetricDefinition[] = [
     id: 'conversion_rate',
     name: { it: 'Tasso di conversione', en: 'Conversion rate' },
     description: {
-      it: 'Visite con almeno una conversione ÷ visite. Una visita è una sessione (sessionId), altrimenti gli eventi di una persona senza pause più lunghe di 30 minuti; gli eventi di conversione sono configurati nel progetto.',
-      en: "Visits with at least one conversion ÷ visits. A visit is a session (sessionId), else a person's events without gaps longer than 30 minutes; conversion events are project configuration.",
+      it: 'Visite con almeno una conversione ÷ visite. Una visita è una sessione (sessionId), altrimenti gli eventi di una persona senza pause più lunghe di 30 minuti; una visita finisce a mezzanotte (ora locale). Gli eventi di conversione sono configurati nel progetto.',
+      en: "Visits with at least one conversion ÷ visits. A visit is a session (sessionId), else a person's events without gaps longer than 30 minutes; a visit ends at local midnight. Conversion events are project configuration.",
     },
     formula: 'conversion = 100 × visits with a conversion ÷ visits',
     unit: 'percent',
