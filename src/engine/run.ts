@@ -189,8 +189,8 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
 }
 
 const DAY_MS = 86_400_000;
-/** Local time is within 14 hours of UTC: a local midnight is at most this long after the same reading in UTC. */
-const MAX_BEHIND_UTC_MS = 14 * 3_600_000;
+/** UTC offsets lie within ±14 hours: a local midnight comes at most this long after the same reading in UTC. */
+const MAX_OFFSET_MS = 14 * 3_600_000;
 /** Tables a metric's SQL can read (a name appearing in the SQL text counts as read). */
 const TABLES = [...Object.values(KINDS).map((k) => k.table), 'customer_scores', 'identities'];
 
@@ -322,9 +322,8 @@ async function computeSlots(
     byPeriod.set(period, group);
   }
   for (const slot of slots) {
-    // The instant the slot ends by (a local date's midnight is before its UTC reading + 14 h), plus
-    // how long later records can still change it.
-    const end = plan.dateOnly ? Date.parse(`${slot.to}T00:00:00Z`) + MAX_BEHIND_UTC_MS : Date.parse(slot.to);
+    // An instant by which the slot has ended, plus how long later records can still change it.
+    const end = plan.dateOnly ? Date.parse(`${slot.to}T00:00:00Z`) + MAX_OFFSET_MS : Date.parse(slot.to);
     const horizon = end + lookahead(m);
     const cells = byPeriod.get(o.perPeriod ? slot.labels[0] : null) ?? new Map<string, Cell>();
     exec.memo!.put(
