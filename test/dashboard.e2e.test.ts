@@ -314,6 +314,42 @@ describe('dashboard in Chromium', () => {
     await shoot('overview-phone');
   });
 
+  it("asks the other pages' queries in the background, so opening one is answered from the memo", async () => {
+    // A view no other test asked for: its answers are not in the memo yet.
+    const view = { from: '2026-03-01', to: '2026-06-01' };
+    // Requests of this view only: a navigation also fails requests an earlier page had started.
+    const running = new Set<object>();
+    let asked = 0;
+    const start = (r: { url(): string }) => {
+      if (!r.url().endsWith('/api/v1/query')) return;
+      running.add(r);
+      asked++;
+    };
+    const end = (r: object) => {
+      running.delete(r);
+    };
+    page.on('request', start);
+    page.on('requestfinished', end);
+    page.on('requestfailed', end);
+    try {
+      await page.goto(`${server.url}/?${new URLSearchParams({ page: 'overview', ...view })}`);
+      await waitForNumbers(page, 'overview');
+      const shown = asked;
+      // Wait until the background queries are done: none running for half a second.
+      for (let quiet = 0; quiet < 5; quiet = running.size === 0 ? quiet + 1 : 0)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(asked).toBeGreaterThan(shown);
+      const misses = server.store.memo.stats.misses;
+      await open('digital', 'Digitale');
+      await open('customers', 'Clienti');
+      expect(server.store.memo.stats.misses).toBe(misses);
+    } finally {
+      page.off('request', start);
+      page.off('requestfinished', end);
+      page.off('requestfailed', end);
+    }
+  });
+
   it('logged no error or warning in the browser console', () => {
     expect(problems).toEqual([]);
   });

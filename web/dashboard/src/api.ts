@@ -109,7 +109,16 @@ export function setCsrf(token: string): void {
   csrfToken = token;
 }
 
+let inFlight = 0;
+let idleWaiters: (() => void)[] = [];
+
+/** Resolves once no request to the API is in flight. */
+export function idle(): Promise<void> {
+  return inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+}
+
 async function call(path: string, method = 'GET', body?: unknown): Promise<Response> {
+  inFlight++;
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
@@ -118,6 +127,11 @@ async function call(path: string, method = 'GET', body?: unknown): Promise<Respo
       ...(method === 'GET' ? {} : { 'x-csrf-token': csrfToken }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
+  }).finally(() => {
+    if (--inFlight > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const resolve of waiters) resolve();
   });
   if (!res.ok) {
     const json = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };

@@ -12,6 +12,7 @@ import type { Lang } from './format.ts';
 import { browserLang, t } from './i18n.ts';
 import { PAGE_IDS, PAGES, type PageId } from './pages.ts';
 import { PanelView } from './panels.tsx';
+import { prefetchPages } from './prefetch.ts';
 import { Tiles } from './tiles.tsx';
 import { type UrlState, useUrlState } from './url.ts';
 import { type DrillRequest, FILTER_DIMENSIONS, useAsync, type View, ViewContext } from './view.ts';
@@ -164,6 +165,17 @@ function Shell({ session, onSignOut }: { session: SessionInfo; onSignOut: () => 
     document.documentElement.lang = lang;
     document.title = `Polso · ${t(page, lang)}`;
   }, [lang, page]);
+  // The other pages of the same view, asked in the background once this one has its numbers.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the view is rebuilt from these values
+  useEffect(() => {
+    if (!catalogue.data) return;
+    let stopped = false;
+    const shown: View = { lang, from, to, compare, filters, catalogue: catalogue.data, drill: setDrill };
+    void prefetchPages(shown, page, () => stopped);
+    return () => {
+      stopped = true;
+    };
+  }, [catalogue.data, page, from, to, compare, filters]);
   if (catalogue.error) return <p role="alert">{catalogue.error.message}</p>;
   if (!catalogue.data) return <p>{t('loading', lang)}</p>;
   const view: View = { lang, from, to, compare, filters, catalogue: catalogue.data, drill: setDrill };

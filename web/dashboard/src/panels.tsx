@@ -26,7 +26,7 @@ const WEEKDAYS = {
 };
 
 /** The query a panel runs. */
-function panelQuery(view: View, panel: Panel): QueryBody {
+export function panelQuery(view: View, panel: Panel): QueryBody {
   if (panel.kind === 'line') return body(view, panel.metrics, { grain: grainOf(view.from, view.to) });
   if (panel.kind === 'heatmap') return body(view, panel.metrics, { grain: 'hour' });
   return body(view, panel.metrics, panel.by ? { groupBy: [panel.by] } : {});

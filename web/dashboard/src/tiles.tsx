@@ -117,7 +117,7 @@ function Tile({
 }
 
 /** Runs the tiles' queries: metrics that take the same filters share one query (with comparison) and one series. */
-async function loadTiles(view: View, metrics: CatalogueMetric[]) {
+export async function loadTiles(view: View, metrics: CatalogueMetric[]) {
   const groups = new Map<string, CatalogueMetric[]>();
   for (const m of metrics) {
     const key = JSON.stringify(applicable(view, [m]).filters);
