@@ -15,9 +15,9 @@ import type { Clock } from '../util/clock.ts';
 export interface WarmOptions {
   store: Store;
   clock: Clock;
-  /** Quiet time after the last write before asking again (ms, default 1,000). */
+  /** Time from a write to asking again; writes within it are taken together (ms, default 1,000). */
   delayMs?: number;
-  /** Queries remembered per project, most recent first (default 32). */
+  /** Queries remembered per project, most recent first (default 200: a dashboard view asks about 60). */
   maxQueries?: number;
   /** Queries not asked for this long are forgotten (ms, default one week). */
   maxAgeMs?: number;
@@ -73,7 +73,7 @@ export class QueryWarmer {
     queries.delete(key);
     queries.set(key, { body, lastAsked });
     for (const oldest of queries.keys()) {
-      if (queries.size <= (this.options.maxQueries ?? 32)) break;
+      if (queries.size <= (this.options.maxQueries ?? 200)) break;
       queries.delete(oldest);
     }
   }
@@ -120,8 +120,9 @@ export class QueryWarmer {
   }
 
   private schedule(projectId: string): void {
-    // Writes arrive in bursts: wait until the project has been quiet for the delay.
-    clearTimeout(this.timers.get(projectId));
+    // Writes arrive in bursts: the first one sets the timer, the others ride with it. A write while
+    // the queries are being asked makes one more round after this one.
+    if (this.timers.has(projectId)) return;
     this.timers.set(
       projectId,
       setTimeout(() => {
@@ -140,7 +141,7 @@ export class QueryWarmer {
     if (!queries || !project) return;
     const now = this.options.clock.now();
     for (const [key, q] of [...queries].reverse()) {
-      if (this.closed || this.dirty.has(projectId)) return;
+      if (this.closed) return;
       if (now.getTime() - q.lastAsked > (this.options.maxAgeMs ?? 7 * 86_400_000)) {
         queries.delete(key);
         continue;
