@@ -72,7 +72,7 @@ export class Memo<T> {
 
   constructor(
     private readonly changes: ChangeLog,
-    private readonly maxWeight = 1_000_000,
+    private readonly maxWeight = 250_000,
   ) {
     changes.subscribe((change) => this.invalidate(change));
   }

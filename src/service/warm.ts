@@ -42,6 +42,8 @@ export class QueryWarmer {
   private readonly dirty = new Set<string>();
   private readonly unsaved = new Set<string>();
   private saveTimer: NodeJS.Timeout | undefined;
+  /** How long the last round of each project took (ms). */
+  private readonly lastRound = new Map<string, number>();
   private running: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -121,15 +123,17 @@ export class QueryWarmer {
 
   private schedule(projectId: string): void {
     // Writes arrive in bursts: the first one sets the timer, the others ride with it. A write while
-    // the queries are being asked makes one more round after this one.
+    // the queries are being asked makes one more round after this one, but never sooner than the last
+    // round took: under constant ingestion the warmer keeps at most half the time busy.
     if (this.timers.has(projectId)) return;
+    const delay = Math.max(this.options.delayMs ?? 1_000, this.lastRound.get(projectId) ?? 0);
     this.timers.set(
       projectId,
       setTimeout(() => {
         this.timers.delete(projectId);
         this.dirty.add(projectId);
         this.running = this.running.then(() => this.ask(projectId));
-      }, this.options.delayMs ?? 1_000),
+      }, delay),
     );
   }
 
@@ -140,6 +144,7 @@ export class QueryWarmer {
     const project = await this.options.store.getProject(projectId);
     if (!queries || !project) return;
     const now = this.options.clock.now();
+    const started = performance.now();
     for (const [key, q] of [...queries].reverse()) {
       if (this.closed) return;
       if (now.getTime() - q.lastAsked > (this.options.maxAgeMs ?? 7 * 86_400_000)) {
@@ -154,5 +159,6 @@ export class QueryWarmer {
         this.options.log?.('query warm-up', error);
       }
     }
+    this.lastRound.set(projectId, performance.now() - started);
   }
 }
