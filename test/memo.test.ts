@@ -19,7 +19,7 @@ import { post, type TestEnv, tempDir } from './helpers.ts';
 const ALL = [...METRICS.keys()];
 const BY_CHANNEL = ALL.filter((m) => DIMENSIONS.get('channel')!.sources[METRICS.get(m)!.source]);
 const RANGE = { from: '2025-11-01', to: '2026-11-01' };
-/** The overview's questions, a comparison, a customer-trait filter and ungrouped totals. */
+/** The overview's questions, a comparison, a customer-trait grouping, and totals (from monthly cells where they add up). */
 const QUERIES: Omit<QueryInput, 'from' | 'to'>[] = [
   { metrics: ALL, grain: 'month' },
   { metrics: BY_CHANNEL, groupBy: ['channel'], grain: 'month' },
@@ -30,6 +30,7 @@ const QUERIES: Omit<QueryInput, 'from' | 'to'>[] = [
     grain: 'week',
   },
   { metrics: ALL },
+  { metrics: BY_CHANNEL, groupBy: ['channel'], compare: 'previous_year' },
 ];
 
 /**

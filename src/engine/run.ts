@@ -258,6 +258,8 @@ async function metricCells(
 ): Promise<Map<string, Cell>> {
   const memo = exec.memo;
   if (!memo) return (await runMetric(exec, plan, m, range)).cells;
+  const months = plan.grain === null && plan.dateOnly && additive(m) ? monthStarts(range) : null;
+  if (months && months.length > 1) return totalsOfMonths(exec, plan, m, range, months);
   const signature = JSON.stringify([
     plan.projectId,
     m.def.id,
@@ -280,23 +282,110 @@ async function metricCells(
         to: i === periods.length - 1 ? range.to : periods[i + 1]!.slice(0, 10),
       }))
     : [{ labels: periods, from: range.from, to: range.to }];
-  const keyOf = (s: Slot) => `${signature}|${s.labels[0]}|${s.from}|${s.to}`;
+  const slotKey = (s: Slot) => `${signature}|${s.labels[0]}|${s.from}|${s.to}`;
   const clock = nowKey(plan, m);
   const cells = new Map<string, Cell>();
   let first = 0;
   for (; first < slots.length; first++) {
-    const held = memo.get(keyOf(slots[first]!));
+    const held = memo.get(slotKey(slots[first]!));
     if (!held || (held.nowKey !== null && held.nowKey !== clock)) break;
     for (const [k, c] of held.cells) cells.set(k, c);
   }
   if (first === slots.length) return cells;
   const generation = memo.generation(plan.projectId);
   const missing = slots.slice(first);
-  const computed = await memo.once(`${keyOf(missing[0]!)}|${range.to}|${generation}|${clock}`, () =>
-    computeSlots(exec, plan, m, range.to, missing, { perPeriod, generation, keyOf }),
+  const computed = await memo.once(`${slotKey(missing[0]!)}|${range.to}|${generation}|${clock}`, () =>
+    computeSlots(exec, plan, m, range.to, missing, { perPeriod, generation, slotKey }),
   );
   for (const [k, c] of computed) cells.set(k, c);
   return cells;
+}
+
+/**
+ * Measures whose answer over a range follows from their answers over its parts: counts, sums, NPS,
+ * shares, visits (which end at local midnight), funnels, daily actives, distributions, and means
+ * without parts (from each part's count, mean and variance). Durations need order statistics; distinct
+ * counts and the per-customer measures do not add up.
+ */
+const ADDITIVE = new Set<Measure['type']>([
+  'nps',
+  'share',
+  'visits',
+  'count',
+  'sum',
+  'funnel',
+  'dailyDistinct',
+  'distribution',
+  'mean',
+  'score',
+]);
+
+function additive(m: MetricPlan): boolean {
+  const measure = m.def.measure;
+  return ADDITIVE.has(measure.type) && !(measure.type === 'mean' && measure.parts);
+}
+
+/** The month starts ('YYYY-MM-01 00:00:00') of a range of whole local months, or null. */
+function monthStarts(range: Range): string[] | null {
+  if (!range.from.endsWith('-01') || !range.to.endsWith('-01')) return null;
+  const months: string[] = [];
+  const d = new Date(`${range.from}T00:00:00Z`);
+  for (; d.toISOString().slice(0, 10) < range.to; d.setUTCMonth(d.getUTCMonth() + 1))
+    months.push(`${d.toISOString().slice(0, 10)} 00:00:00`);
+  return months;
+}
+
+/**
+ * A total over whole months from the metric's monthly cells (kept in the memo, shared with the
+ * monthly series of the same question): one cell per dimension values, each the months' cells added up.
+ */
+async function totalsOfMonths(
+  exec: SqlExecutor,
+  plan: QueryPlan,
+  m: MetricPlan,
+  range: Range,
+  months: string[],
+): Promise<Map<string, Cell>> {
+  const monthly = await metricCells(exec, { ...plan, grain: 'month' }, m, range, months);
+  const groups = new Map<string, Cell[]>();
+  for (const [key, cell] of monthly) {
+    const total = keyOf((JSON.parse(key) as unknown[]).slice(0, -1), null);
+    groups.set(total, [...(groups.get(total) ?? []), cell]);
+  }
+  return new Map([...groups].map(([key, cells]) => [key, addCells(m.def.measure, cells)]));
+}
+
+/** Several periods' cells of one group as one: counts and sums added, means and variances pooled. */
+function addCells(measure: Measure, cells: Cell[]): Cell {
+  if (measure.type === 'distribution') {
+    const rows = cells.flatMap((c) => c.rows ?? []);
+    return { agg: distributionAggregates(rows), rows };
+  }
+  if (measure.type === 'mean' || measure.type === 'score') {
+    let [n, sum, squares] = [0, 0, 0];
+    for (const c of cells) {
+      const k = num(c.agg.n);
+      if (k === 0) continue;
+      const mean = Number(c.agg.mean);
+      const variance = c.agg.variance === null || c.agg.variance === undefined ? 0 : Number(c.agg.variance);
+      n += k;
+      sum += k * mean;
+      squares += (k - 1) * variance + k * mean * mean;
+    }
+    const mean = n > 0 ? sum / n : null;
+    return {
+      agg: {
+        n,
+        mean,
+        variance: n > 1 && mean !== null ? Math.max(0, (squares - n * mean * mean) / (n - 1)) : null,
+      },
+    };
+  }
+  const agg: Record<string, number> = {};
+  for (const c of cells)
+    for (const [field, v] of Object.entries(c.agg))
+      if (field !== 'period' && !/^d\d+$/.test(field)) agg[field] = (agg[field] ?? 0) + num(v);
+  return { agg };
 }
 
 /** Computes slots (from the first of them to the range's end `to`) and keeps each in the memo. */
@@ -306,7 +395,7 @@ async function computeSlots(
   m: MetricPlan,
   to: string,
   slots: readonly Slot[],
-  o: { perPeriod: boolean; generation: number; keyOf: (s: Slot) => string },
+  o: { perPeriod: boolean; generation: number; slotKey: (s: Slot) => string },
 ): Promise<Map<string, Cell>> {
   const computed = await runMetric(exec, plan, m, { from: slots[0]!.from, to });
   if (computed.read.usesNow && !readsClock(m))
@@ -327,7 +416,7 @@ async function computeSlots(
     const horizon = end + lookahead(m);
     const cells = byPeriod.get(o.perPeriod ? slot.labels[0] : null) ?? new Map<string, Cell>();
     exec.memo!.put(
-      o.keyOf(slot),
+      o.slotKey(slot),
       plan.projectId,
       o.generation,
       { tables, horizon },
