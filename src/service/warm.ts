@@ -26,6 +26,9 @@ export interface WarmOptions {
   log?: (message: string, error: unknown) => void;
 }
 
+/** Longest query body remembered (characters of JSON): a dashboard's are well under 2 KB. */
+const MAX_BODY = 65_536;
+
 interface Noted {
   readonly body: unknown;
   readonly lastAsked: number;
@@ -58,8 +61,9 @@ export class QueryWarmer {
     for (const projectId of this.noted.keys()) this.schedule(projectId);
   }
 
-  /** Remembers a query the project was just answered. */
+  /** Remembers a query the project was just answered (not one whose body passes 64 KB). */
   note(projectId: string, body: unknown): void {
+    if (JSON.stringify(body).length > MAX_BODY) return;
     this.remember(projectId, body, this.options.clock.now().getTime());
     this.unsaved.add(projectId);
     this.saveTimer ??= setTimeout(() => {
