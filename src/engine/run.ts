@@ -258,7 +258,7 @@ async function metricCells(
 ): Promise<Map<string, Cell>> {
   const memo = exec.memo;
   if (!memo) return (await runMetric(exec, plan, m, range)).cells;
-  const months = plan.grain === null && plan.dateOnly && additive(m) ? monthStarts(range) : null;
+  const months = plan.grain === null && plan.dateOnly && fromMonths(m) ? monthStarts(range) : null;
   if (months && months.length > 1) return totalsOfMonths(exec, plan, m, range, months);
   const signature = JSON.stringify([
     plan.projectId,
@@ -320,9 +320,13 @@ const ADDITIVE = new Set<Measure['type']>([
   'score',
 ]);
 
-function additive(m: MetricPlan): boolean {
+/** Whether a metric's total over whole months follows from its monthly cells (see `totalsOfMonths`). */
+function fromMonths(m: MetricPlan): boolean {
   const measure = m.def.measure;
-  return ADDITIVE.has(measure.type) && !(measure.type === 'mean' && measure.parts);
+  return (
+    (ADDITIVE.has(measure.type) && !(measure.type === 'mean' && measure.parts)) ||
+    measure.type === 'rollingDistinct'
+  );
 }
 
 /** The month starts ('YYYY-MM-01 00:00:00') of a range of whole local months, or null. */
@@ -337,7 +341,8 @@ function monthStarts(range: Range): string[] | null {
 
 /**
  * A total over whole months from the metric's monthly cells (kept in the memo, shared with the
- * monthly series of the same question): one cell per dimension values, each the months' cells added up.
+ * monthly series of the same question): one cell per dimension values, each the months' cells added
+ * up — or, for a rolling window, the last month's (both windows end where the range does).
  */
 async function totalsOfMonths(
   exec: SqlExecutor,
@@ -348,8 +353,11 @@ async function totalsOfMonths(
 ): Promise<Map<string, Cell>> {
   const monthly = await metricCells(exec, { ...plan, grain: 'month' }, m, range, months);
   const groups = new Map<string, Cell[]>();
+  const last = m.def.measure.type === 'rollingDistinct' ? months.at(-1) : undefined;
   for (const [key, cell] of monthly) {
-    const total = keyOf((JSON.parse(key) as unknown[]).slice(0, -1), null);
+    const parts = JSON.parse(key) as unknown[];
+    if (last !== undefined && parts.at(-1) !== last) continue;
+    const total = keyOf(parts.slice(0, -1), null);
     groups.set(total, [...(groups.get(total) ?? []), cell]);
   }
   return new Map([...groups].map(([key, cells]) => [key, addCells(m.def.measure, cells)]));
@@ -357,6 +365,7 @@ async function totalsOfMonths(
 
 /** Several periods' cells of one group as one: counts and sums added, means and variances pooled. */
 function addCells(measure: Measure, cells: Cell[]): Cell {
+  if (measure.type === 'rollingDistinct') return cells[0]!;
   if (measure.type === 'distribution') {
     const rows = cells.flatMap((c) => c.rows ?? []);
     return { agg: distributionAggregates(rows), rows };
