@@ -57,7 +57,11 @@ export class QueryWarmer {
   /** Loads the queries saved by an earlier run and asks them again in the background. */
   async start(): Promise<void> {
     for (const q of await this.options.store.recentQueries())
-      this.remember(q.projectId, JSON.parse(q.body), q.askedAt.getTime());
+      try {
+        this.remember(q.projectId, JSON.parse(q.body), q.askedAt.getTime());
+      } catch (error) {
+        this.options.log?.('a saved query is not JSON', error);
+      }
     for (const projectId of this.noted.keys()) this.schedule(projectId);
   }
 
