@@ -239,6 +239,52 @@ describe.each(ENGINES)('on $name', (engine) => {
     await agree();
   });
 
+  it('an answer read before a write and finished after it is not kept', async () => {
+    const project = (await env.store.getProject(env.project.projectId))!;
+    const customer = String((await one(`SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET 7`)).id);
+    const plan = planQuery({ metrics: ['nps', 'page_views'], grain: 'month', ...RANGE }, project, now);
+    // A query whose reads happen now but that finishes only after the write below has committed.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: SqlExecutor = {
+      dialect: env.store.dialect,
+      memo: env.store.memo,
+      select: async (sql, params) => {
+        const rows = await env.store.select(sql, params);
+        // The metrics' own queries wait; the query of the periods does not.
+        if (/survey_responses|events/.test(sql)) await gate;
+        return rows;
+      },
+    };
+    const stale = runQuery(slow, plan);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await send([
+      {
+        type: 'event',
+        id: 'race-e1',
+        timestamp: '2026-10-22T09:00:00Z',
+        customerId: customer,
+        name: 'Page Viewed',
+        page: '/',
+      },
+      {
+        type: 'survey_response',
+        id: 'race-r1',
+        timestamp: '2026-09-12T09:00:00Z',
+        customerId: customer,
+        surveyId: 'nps_rel',
+        questionId: 'q1',
+        metric: 'nps',
+        score: 0,
+      },
+    ]);
+    release();
+    await stale;
+    expectSame(await runQuery(env.store, plan), await runQuery(raw(), plan));
+  });
+
   it('an alias, an erasure, new model scores and a later clock', async () => {
     await send([
       {
