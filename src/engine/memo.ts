@@ -41,7 +41,7 @@ export class ChangeLog {
   }
 }
 
-/** What an entry rests on: the tables its SQL read and the instant after which records cannot change it (epoch ms; `Infinity`: none). */
+/** What an entry rests on: the tables its SQL read and the instant from which records can no longer change it (epoch ms; `Infinity`: records of any instant can). */
 export interface Dependence {
   readonly tables: ReadonlySet<string>;
   readonly horizon: number;
