@@ -7,13 +7,12 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { addUser } from '../src/auth/users.ts';
-import { generateDemo } from '../src/demo/generate.ts';
 import { createApp } from '../src/server/app.ts';
 import { DEFAULT_WEB_ROOT } from '../src/server/web.ts';
-import { type CreatedProject, createProjectWithKeys, importFile } from '../src/service/operations.ts';
+import { type CreatedProject, createProjectWithKeys } from '../src/service/operations.ts';
 import { DuckDbStore } from '../src/store/duckdb/store.ts';
 import { systemClock } from '../src/util/clock.ts';
-import { tempDir } from './helpers.ts';
+import { importDemo, tempDir } from './helpers.ts';
 
 /** Builds the dashboard when no build exists (a fresh clone where `npm install` skipped `prepare`). */
 export async function ensureDashboardBuilt(): Promise<void> {
@@ -42,10 +41,7 @@ export async function startDashboardServer(
   const store = new DuckDbStore({ dataDir: join(dir, 'db'), clock: systemClock, ...opts });
   await store.ready;
   const project = await createProjectWithKeys(store, { name: 'Casa Serena (demo)' });
-  const demo = await generateDemo({ size: records, seed: 42, outDir: join(dir, 'csv') });
-  for (const f of demo.files)
-    if (f.rows > 0) await importFile(store, { projectId: project.projectId, path: f.path, type: f.kind });
-  rmSync(join(dir, 'csv'), { recursive: true, force: true });
+  await importDemo(store, project.projectId, records, 42);
   const user = { email: 'agente@casaserena.example', password: 'password-di-prova' };
   await addUser(store, { projectId: project.projectId, role: 'editor', ...user });
   const app = createApp({ store, clock: systemClock });

@@ -6,11 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { generateDemo } from '../src/demo/generate.ts';
 import type { IngestLimits } from '../src/ingest/batch.ts';
 import { createApp } from '../src/server/app.ts';
-import { type CreatedProject, createProjectWithKeys } from '../src/service/operations.ts';
+import { type CreatedProject, createProjectWithKeys, importFile } from '../src/service/operations.ts';
 import { QueryWarmer } from '../src/service/warm.ts';
 import { DuckDbStore } from '../src/store/duckdb/store.ts';
+import type { Store } from '../src/store/store.ts';
 import { SurveyService, type SurveyServiceOptions } from '../src/surveys/service.ts';
 import { type Clock, systemClock } from '../src/util/clock.ts';
 
@@ -26,6 +28,18 @@ export interface TestEnv {
 
 export function tempDir(prefix = 'polso-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Generates `size` seeded demo records in a temporary folder and imports them into a project. */
+export async function importDemo(store: Store, projectId: string, size: number, seed: number): Promise<void> {
+  const dir = tempDir('polso-demo-');
+  try {
+    const demo = await generateDemo({ size, seed, outDir: dir });
+    for (const f of demo.files)
+      if (f.rows > 0) await importFile(store, { projectId, path: f.path, type: f.kind });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function makeEnv(

@@ -4,17 +4,14 @@
  * loss, an alias, an erasure, new model scores, a later clock — every answer served with the memo
  * equals the answer computed from the raw records without it, and the memo is actually used.
  */
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDemo } from '../src/demo/generate.ts';
 import { planQuery, type QueryInput } from '../src/engine/plan.ts';
 import { runQuery, type SqlExecutor } from '../src/engine/run.ts';
 import { METRICS } from '../src/metrics/catalogue.ts';
 import { DIMENSIONS } from '../src/metrics/dimensions.ts';
 import { fitChurn } from '../src/service/models.ts';
-import { importFile } from '../src/service/operations.ts';
 import { ENGINES } from './engines.ts';
-import { post, type TestEnv, tempDir } from './helpers.ts';
+import { importDemo, post, type TestEnv } from './helpers.ts';
 
 const ALL = [...METRICS.keys()];
 const BY_CHANNEL = ALL.filter((m) => DIMENSIONS.get('channel')!.sources[METRICS.get(m)!.source]);
@@ -66,12 +63,7 @@ describe.each(ENGINES)('on $name', (engine) => {
 
   beforeAll(async () => {
     env = await engine.make({ clock });
-    const dir = tempDir('polso-memo-');
-    const demo = await generateDemo({ size: 20_000, seed: 5, outDir: dir });
-    for (const f of demo.files)
-      if (f.rows > 0)
-        await importFile(env.store, { projectId: env.project.projectId, path: f.path, type: f.kind });
-    rmSync(dir, { recursive: true, force: true });
+    await importDemo(env.store, env.project.projectId, 20_000, 5);
   });
   afterAll(async () => env.close());
 

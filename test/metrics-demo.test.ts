@@ -2,18 +2,15 @@
  * The metric engine on demo data: invariants that must hold on any data, and agreement with
  * independent, hand-written SQL over the raw records for each metric.
  */
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDemo } from '../src/demo/generate.ts';
 import { planQuery } from '../src/engine/plan.ts';
 import { runQuery } from '../src/engine/run.ts';
 import { METRICS } from '../src/metrics/catalogue.ts';
 import { fitChurn, fitClvForProject } from '../src/service/models.ts';
-import { importFile } from '../src/service/operations.ts';
 import type { Project } from '../src/store/store.ts';
 import { fixedClock } from '../src/util/clock.ts';
 import { ENGINES } from './engines.ts';
-import { type TestEnv, tempDir } from './helpers.ts';
+import { importDemo, type TestEnv } from './helpers.ts';
 
 describe.each(ENGINES)('on $name', (engine) => {
   let env: TestEnv;
@@ -24,12 +21,7 @@ describe.each(ENGINES)('on $name', (engine) => {
 
   beforeAll(async () => {
     env = await engine.make({ clock: fixedClock(NOW.toISOString()) });
-    const dir = tempDir('polso-demo-metrics-');
-    const demo = await generateDemo({ size: 60_000, seed: 3, outDir: dir });
-    for (const f of demo.files)
-      if (f.rows > 0)
-        await importFile(env.store, { projectId: env.project.projectId, path: f.path, type: f.kind });
-    rmSync(dir, { recursive: true, force: true });
+    await importDemo(env.store, env.project.projectId, 60_000, 3);
     project = (await env.store.getProject(env.project.projectId))!;
     // The customer models, fitted on the data's last day so their scores sit in October.
     const fittedAt = new Date('2026-10-31T12:00:00Z');
