@@ -192,15 +192,17 @@ const DAY_MS = 86_400_000;
 /** UTC offsets lie within ±14 hours: a local midnight comes at most this long after the same reading in UTC. */
 const MAX_OFFSET_MS = 14 * 3_600_000;
 /** Tables a metric's SQL can read (a name appearing in the SQL text counts as read). */
-const TABLES = [...Object.values(KINDS).map((k) => k.table), 'customer_scores', 'identities'];
+const TABLES = [...Object.values(KINDS).map((k) => k.table), 'customer_scores'];
 
 /**
  * Measures whose cells for a period depend on more than that period's bounds: funnels are entered by
- * each person's first event in the range (ratios are derived, not computed). For every other measure
- * a query over a later part of the range gives the same cells for its periods (visits end at local
- * midnight).
+ * each person's first event in the range. For every other measure a query over a later part of the
+ * range gives the same cells for its periods (visits end at local midnight).
  */
-const ACROSS_PERIODS = new Set<Measure['type']>(['eventFunnel', 'ratio']);
+const ACROSS_PERIODS = new Set<Measure['type']>(['eventFunnel']);
+
+/** A metric's definition as text, to look for the expressions it uses. */
+const definitionText = (m: MetricPlan) => JSON.stringify([m.def.measure, m.def.where, m.def.time]);
 
 /**
  * How long after a period's end records can still change its value (ms): the repeat-contact window
@@ -210,7 +212,7 @@ const ACROSS_PERIODS = new Set<Measure['type']>(['eventFunnel', 'ratio']);
  * every period anyway.
  */
 function lookahead(m: MetricPlan): number {
-  const tree = JSON.stringify([m.def.measure, m.def.where, m.def.time]);
+  const tree = definitionText(m);
   if (tree.includes('"first_value"')) return Number.POSITIVE_INFINITY;
   if (!tree.includes('"kind":"repeatContact"') && m.def.measure.type !== 'eventFunnel') return 0;
   const days = Number(m.params.windowDays);
@@ -219,10 +221,7 @@ function lookahead(m: MetricPlan): number {
 
 /** Whether a metric's SQL reads the clock: cohorts, and definitions using `now()`. */
 function readsClock(m: MetricPlan): boolean {
-  return (
-    m.def.measure.type === 'cohort' ||
-    JSON.stringify([m.def.measure, m.def.where, m.def.time]).includes('"kind":"now"')
-  );
+  return m.def.measure.type === 'cohort' || definitionText(m).includes('"kind":"now"');
 }
 
 /**

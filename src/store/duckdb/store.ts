@@ -408,7 +408,7 @@ export class DuckDbStore implements Store {
   }
 
   /**
-   * The earliest instant of the staged records and of the stored versions they replace (epoch ms):
+   * The earliest instant of the valid staged records and of the stored versions they replace (epoch ms):
    * no period ending before it can see the write. Minus infinity for retroactive kinds.
    */
   private async stagedSince(conn: DuckDBConnection, kind: RecordKind, params: Params): Promise<number> {
@@ -422,10 +422,10 @@ export class DuckDbStore implements Store {
     const stored =
       spec.lifecycle === 'state'
         ? `UNION ALL SELECT ${earliest} FROM ${ident(spec.table)}
-           WHERE project_id = $project AND _key IN (SELECT _key FROM stg)`
+           WHERE project_id = $project AND _key IN (SELECT _key FROM stg WHERE errs IS NULL)`
         : '';
     const sql = `SELECT epoch_ms(min(t)) AS since, count(*) FILTER (WHERE t IS NULL) AS unknown
-      FROM (SELECT ${earliest} AS t FROM stg ${stored})`;
+      FROM (SELECT ${earliest} AS t FROM stg WHERE errs IS NULL ${stored})`;
     const [row] = await this.rows(sql, params, conn);
     return row?.since === null || row?.since === undefined || Number(row.unknown) > 0
       ? Number.NEGATIVE_INFINITY
