@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { generateDemo } from '../src/demo/generate.ts';
 import type { IngestLimits } from '../src/ingest/batch.ts';
 import { createApp } from '../src/server/app.ts';
@@ -40,6 +41,32 @@ export async function importDemo(store: Store, projectId: string, size: number, 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Deep equality, except that numbers with decimals may differ by one unit of their 4th decimal: the
+ * engine sums floats in parallel in no fixed order, so a mean sitting exactly on a rounding boundary
+ * (50.03125) rounds either way, with or without the memo. Whole numbers must be equal.
+ */
+export function expectSame(actual: unknown, expected: unknown, path = ''): void {
+  if (
+    typeof actual === 'number' &&
+    typeof expected === 'number' &&
+    Number.isFinite(expected) &&
+    !Number.isInteger(expected)
+  ) {
+    expect(Math.abs(actual - expected), path).toBeLessThanOrEqual(1.0001e-4);
+    return;
+  }
+  if (actual === null || expected === null || typeof expected !== 'object') {
+    expect(actual, path).toEqual(expected);
+    return;
+  }
+  expect(typeof actual, path).toBe('object');
+  const a = actual as Record<string, unknown>;
+  const e = expected as Record<string, unknown>;
+  expect(Object.keys(a).sort(), path).toEqual(Object.keys(e).sort());
+  for (const k of Object.keys(e)) expectSame(a[k], e[k], `${path}.${k}`);
 }
 
 export async function makeEnv(

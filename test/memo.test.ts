@@ -11,7 +11,7 @@ import { METRICS } from '../src/metrics/catalogue.ts';
 import { DIMENSIONS } from '../src/metrics/dimensions.ts';
 import { fitChurn } from '../src/service/models.ts';
 import { ENGINES } from './engines.ts';
-import { importDemo, post, type TestEnv } from './helpers.ts';
+import { expectSame, importDemo, post, type TestEnv } from './helpers.ts';
 
 const ALL = [...METRICS.keys()];
 const BY_CHANNEL = ALL.filter((m) => DIMENSIONS.get('channel')!.sources[METRICS.get(m)!.source]);
@@ -29,32 +29,6 @@ const QUERIES: Omit<QueryInput, 'from' | 'to'>[] = [
   { metrics: ALL },
   { metrics: BY_CHANNEL, groupBy: ['channel'], compare: 'previous_year' },
 ];
-
-/**
- * Deep equality, except that numbers with decimals may differ by one unit of their 4th decimal: the
- * engine sums floats in parallel in no fixed order, so a mean sitting exactly on a rounding boundary
- * (50.03125) rounds either way, with or without the memo. Whole numbers must be equal.
- */
-function expectSame(actual: unknown, expected: unknown, path = ''): void {
-  if (
-    typeof actual === 'number' &&
-    typeof expected === 'number' &&
-    Number.isFinite(expected) &&
-    !Number.isInteger(expected)
-  ) {
-    expect(Math.abs(actual - expected), path).toBeLessThanOrEqual(1.0001e-4);
-    return;
-  }
-  if (actual === null || expected === null || typeof expected !== 'object') {
-    expect(actual, path).toEqual(expected);
-    return;
-  }
-  expect(typeof actual, path).toBe('object');
-  const a = actual as Record<string, unknown>;
-  const e = expected as Record<string, unknown>;
-  expect(Object.keys(a).sort(), path).toEqual(Object.keys(e).sort());
-  for (const k of Object.keys(e)) expectSame(a[k], e[k], `${path}.${k}`);
-}
 
 describe.each(ENGINES)('on $name', (engine) => {
   let env: TestEnv;

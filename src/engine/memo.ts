@@ -9,11 +9,22 @@
  * value it holds was computed by the engine from the raw records.
  */
 
-/** A committed write: the tables it touched (`null`: any) and the earliest instant of every record it wrote or removed (epoch ms; `-Infinity` when unknown). */
+/**
+ * A committed write: the tables it touched (`null`: any), the earliest instant of every record it
+ * wrote or removed (epoch ms; `-Infinity` when unknown) and, from a store that logs its writes, its
+ * number in that log (omitted: the project's next).
+ */
 export interface Change {
   readonly projectId: string;
   readonly tables: readonly string[] | null;
   readonly since: number;
+  readonly generation?: number;
+}
+
+/** Whether a change can affect a value resting on `dependence`. */
+export function affects(change: Change, dependence: Dependence): boolean {
+  const touched = change.tables === null || change.tables.some((t) => dependence.tables.has(t));
+  return touched && change.since < dependence.horizon;
 }
 
 /**
@@ -32,8 +43,14 @@ export class ChangeLog {
 
   /** Records a committed change; call it after the commit, before the writer's caller is answered. */
   record(change: Change): void {
-    this.generations.set(change.projectId, this.generation(change.projectId) + 1);
+    const next = this.generation(change.projectId) + 1;
+    this.generations.set(change.projectId, Math.max(next, change.generation ?? next));
     for (const listener of this.listeners) listener(change);
+  }
+
+  /** Continues a project's numbering from a durable log (when a store opens). */
+  restore(projectId: string, generation: number): void {
+    this.generations.set(projectId, Math.max(this.generation(projectId), generation));
   }
 
   subscribe(listener: (change: Change) => void): void {
@@ -47,7 +64,8 @@ export interface Dependence {
   readonly horizon: number;
 }
 
-interface Entry<T> extends Dependence {
+/** A value the memo holds, with what it rests on. */
+export interface Entry<T> extends Dependence {
   readonly projectId: string;
   readonly value: T;
   readonly weight: number;
@@ -70,9 +88,13 @@ export class Memo<T> {
   readonly stats = { hits: 0, misses: 0, dropped: 0 };
   private weight = 0;
 
+  /**
+   * @param touched Told of every key kept or dropped (a store that keeps the memo on disk follows it).
+   */
   constructor(
     private readonly changes: ChangeLog,
     private readonly maxWeight = 250_000,
+    private readonly touched?: (projectId: string, key: string) => void,
   ) {
     changes.subscribe((change) => this.invalidate(change));
   }
@@ -107,13 +129,29 @@ export class Memo<T> {
     value: T,
     weight = 1,
   ): void {
-    if (weight > this.maxWeight || this.changes.generation(projectId) !== generation) return;
+    if (this.changes.generation(projectId) !== generation) return;
+    this.keep(key, { ...dependence, projectId, value, weight });
+  }
+
+  /** Takes back an entry a store kept on disk, already checked against every change logged since. */
+  restore(key: string, entry: Entry<T>): void {
+    this.keep(key, entry, false);
+  }
+
+  /** The entry under `key`, without counting a look-up or refreshing its age. */
+  peek(key: string): Entry<T> | undefined {
+    return this.entries.get(key);
+  }
+
+  private keep(key: string, entry: Entry<T>, tell = true): void {
+    if (entry.weight > this.maxWeight) return;
     this.remove(key);
-    this.entries.set(key, { ...dependence, projectId, value, weight });
-    this.weight += weight;
-    const keys = this.byProject.get(projectId) ?? new Set<string>();
-    this.byProject.set(projectId, keys);
+    this.entries.set(key, entry);
+    this.weight += entry.weight;
+    const keys = this.byProject.get(entry.projectId) ?? new Set<string>();
+    this.byProject.set(entry.projectId, keys);
     keys.add(key);
+    if (tell) this.touched?.(entry.projectId, key);
     for (const oldest of this.entries.keys()) {
       if (this.weight <= this.maxWeight) break;
       this.remove(oldest);
@@ -143,15 +181,14 @@ export class Memo<T> {
     this.entries.delete(key);
     this.weight -= entry.weight;
     this.byProject.get(entry.projectId)?.delete(key);
+    this.touched?.(entry.projectId, key);
   }
 
   private invalidate(change: Change): void {
     const keys = this.byProject.get(change.projectId);
     if (!keys) return;
     for (const key of [...keys]) {
-      const entry = this.entries.get(key)!;
-      const touched = change.tables === null || change.tables.some((t) => entry.tables.has(t));
-      if (touched && change.since < entry.horizon) {
+      if (affects(change, this.entries.get(key)!)) {
         this.remove(key);
         this.stats.dropped++;
       }

@@ -147,6 +147,17 @@ export const MIGRATIONS: readonly { version: number; name: string; statements: (
          PRIMARY KEY (project_id, body))`,
     ],
   },
+  {
+    version: 7,
+    name: 'the metric memo on disk: its cells, the write log they are checked against, their last check',
+    statements: () => [
+      `CREATE TABLE memo_changes (project_id VARCHAR NOT NULL, generation BIGINT NOT NULL, tables VARCHAR[],
+         since DOUBLE NOT NULL)`,
+      `CREATE TABLE memo_cells (project_id VARCHAR NOT NULL, key VARCHAR NOT NULL, tables VARCHAR[] NOT NULL,
+         horizon DOUBLE NOT NULL, weight INTEGER NOT NULL, value VARCHAR NOT NULL, saved BIGINT NOT NULL)`,
+      `CREATE TABLE memo_state (project_id VARCHAR PRIMARY KEY, generation BIGINT NOT NULL)`,
+    ],
+  },
 ];
 
 /** The value whose hash tells whether DuckDB's `hash()` still gives the keys stored. */

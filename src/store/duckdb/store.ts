@@ -36,6 +36,7 @@ import {
   type Store,
   type StoredScore,
 } from '../store.ts';
+import { MemoFile } from './memo-file.ts';
 import * as merge from './merge-sql.ts';
 import { HASH_CANARY, ident, MIGRATIONS } from './schema.ts';
 import { DuckDbSurveyState } from './surveys.ts';
@@ -121,10 +122,15 @@ export class DuckDbStore implements Store {
   /** Every committed write to records, models or settings, per project. */
   readonly changes = new ChangeLog();
   readonly memo: Memo<MemoCells>;
+  /** The write log, and the memo's cells kept in the file (see `memo-file`). */
+  private readonly memoFile = new MemoFile<MemoCells>(this.changes);
+  private readonly keepsMemo: boolean;
 
   constructor(private readonly options: DuckDbStoreOptions) {
     this.clock = options.clock;
-    this.memo = new Memo(this.changes, options.memoCells ?? 250_000);
+    const cells = options.memoCells ?? 250_000;
+    this.keepsMemo = options.dataDir !== ':memory:' && cells > 0;
+    this.memo = new Memo(this.changes, cells, this.keepsMemo ? this.memoFile.touched : undefined);
     this.ready = this.open();
     this.surveys = new DuckDbSurveyState(
       {
@@ -167,6 +173,9 @@ export class DuckDbStore implements Store {
     await this.writer.run(`SET checkpoint_threshold = '128MB'`);
     await this.migrate();
     await this.checkHashes();
+    await this.transaction((conn) =>
+      this.memoFile.open(conn, { write: (fn) => this.write(fn) }, this.keepsMemo ? this.memo : undefined),
+    );
   }
 
   private async migrate(): Promise<void> {
@@ -215,6 +224,24 @@ export class DuckDbStore implements Store {
   /** Runs `fn` on the writer connection inside a transaction, after every earlier write. */
   private write<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.exclusive(() => this.transaction(fn));
+  }
+
+  /**
+   * A write that changes what metrics read: `changed` says what, from the write's result. The
+   * changes are logged in the write's transaction and recorded once it has committed.
+   */
+  private async changing<T>(
+    changed: (result: T) => Change[],
+    fn: (conn: DuckDBConnection) => Promise<T>,
+  ): Promise<T> {
+    let logged: Change[] = [];
+    const result = await this.write(async (conn) => {
+      const r = await fn(conn);
+      logged = await this.memoFile.log(conn, changed(r));
+      return r;
+    });
+    for (const change of logged) this.changes.record(change);
+    return result;
   }
 
   /** Runs `fn` with the writer connection to itself, after every earlier write (no transaction). */
@@ -274,13 +301,14 @@ export class DuckDbStore implements Store {
     const project = await this.getProject(id);
     if (!project) throw new PolsoError('POLSO_NOT_FOUND', `No project ${id}`);
     project.config = { ...project.config, ...patch };
-    await this.write((conn) =>
-      conn.run(`UPDATE projects SET config = $config::JSON WHERE id = $id`, {
-        id,
-        config: JSON.stringify(project.config),
-      }),
+    await this.changing(
+      () => [{ projectId: id, tables: null, since: Number.NEGATIVE_INFINITY }],
+      (conn) =>
+        conn.run(`UPDATE projects SET config = $config::JSON WHERE id = $id`, {
+          id,
+          config: JSON.stringify(project.config),
+        }),
     );
-    this.changes.record({ projectId: id, tables: null, since: Number.NEGATIVE_INFINITY });
     return project;
   }
 
@@ -352,7 +380,8 @@ export class DuckDbStore implements Store {
       this.flushQueued = false;
       taken = this.pending.splice(0, MAX_GROUP);
       if (this.pending.length > 0) this.scheduleFlush();
-      return this.stageGroups(conn, taken);
+      const staged = await this.stageGroups(conn, taken);
+      return { ...staged, changes: await this.memoFile.log(conn, staged.changes) };
     }).then(
       ({ outcomes, changes }) => {
         for (const change of changes) this.changes.record(change);
@@ -477,17 +506,20 @@ export class DuckDbStore implements Store {
     const params = { ...this.baseParams(project), path: spec.path, tz: spec.timezone ?? null };
     const limit = spec.rejectedLimit ?? 1000;
     progress?.(0);
-    const result = await this.exclusive((conn) =>
-      KINDS[spec.kind].lifecycle === 'fact'
+    const change = {
+      projectId: project.id,
+      tables: [KINDS[spec.kind].table],
+      since: Number.NEGATIVE_INFINITY,
+    };
+    let logged: Change[] = [];
+    const result = await this.exclusive(async (conn) => {
+      // An import commits in several transactions: it is logged before the first.
+      logged = await this.memoFile.log(conn, [change]);
+      return KINDS[spec.kind].lifecycle === 'fact'
         ? this.importFacts(conn, spec.kind, source, params, limit, progress)
-        : this.importStates(conn, spec.kind, source, params, limit, progress),
-    );
-    if (result.accepted + result.updated > 0)
-      this.changes.record({
-        projectId: project.id,
-        tables: [KINDS[spec.kind].table],
-        since: Number.NEGATIVE_INFINITY,
-      });
+        : this.importStates(conn, spec.kind, source, params, limit, progress);
+    });
+    if (result.accepted + result.updated > 0) for (const c of logged) this.changes.record(c);
     progress?.(100);
     return result;
   }
@@ -696,7 +728,9 @@ export class DuckDbStore implements Store {
   }
 
   async alias(projectId: string, anonymousId: string, customerId: string): Promise<number> {
-    const updated = await this.write(async (conn) => {
+    const tables = RECORD_KINDS.filter((k) => KINDS[k].person).map((k) => KINDS[k].table);
+    const aliased = () => [{ projectId, tables, since: Number.NEGATIVE_INFINITY }];
+    return this.changing(aliased, async (conn) => {
       await conn.run(
         `INSERT INTO identities VALUES ($p, $a, $c, $now::TIMESTAMPTZ)
          ON CONFLICT (project_id, anonymous_id) DO UPDATE SET customer_id = excluded.customer_id`,
@@ -715,13 +749,11 @@ export class DuckDbStore implements Store {
       }
       return changed;
     });
-    const tables = RECORD_KINDS.filter((k) => KINDS[k].person).map((k) => KINDS[k].table);
-    this.changes.record({ projectId, tables, since: Number.NEGATIVE_INFINITY });
-    return updated;
   }
 
   async eraseCustomer(projectId: string, customerId: string): Promise<Record<string, number>> {
-    const deleted = await this.write(async (conn) => {
+    const changed = () => [{ projectId, tables: null, since: Number.NEGATIVE_INFINITY }];
+    return this.changing(changed, async (conn) => {
       const deleted: Record<string, number> = {};
       const anon = `SELECT anonymous_id FROM identities WHERE project_id = $p AND customer_id = $c`;
       for (const kind of RECORD_KINDS) {
@@ -754,12 +786,11 @@ export class DuckDbStore implements Store {
       deleted.scores = scores.rowsChanged;
       return deleted;
     });
-    this.changes.record({ projectId, tables: null, since: Number.NEGATIVE_INFINITY });
-    return deleted;
   }
 
   async saveModelFit(projectId: string, fit: ModelFit, scores: readonly CustomerScore[]): Promise<void> {
-    await this.write(async (conn) => {
+    const changed = () => [{ projectId, tables: ['customer_scores'], since: Number.NEGATIVE_INFINITY }];
+    await this.changing(changed, async (conn) => {
       const at = fit.fittedAt.toISOString();
       await conn.run(
         // A refit at the same instant (a fixed clock) replaces the fit it repeats.
@@ -805,7 +836,6 @@ export class DuckDbStore implements Store {
       );
       await conn.run(`DROP TABLE staged_scores`);
     });
-    this.changes.record({ projectId, tables: ['customer_scores'], since: Number.NEGATIVE_INFINITY });
   }
 
   async customerScores(projectId: string, customerId: string): Promise<StoredScore[]> {
@@ -959,7 +989,6 @@ export class DuckDbStore implements Store {
 
   readonly dialect = duckdbDialect;
 
-  /** Runs a read query with bound parameters (the metric engine's queries). */
   /** Runs a metric query on a free read connection (several run side by side). */
   async select(sql: string, params: Record<string, string | number | boolean | null>) {
     await this.ready;
@@ -1002,6 +1031,7 @@ export class DuckDbStore implements Store {
 
   async close(): Promise<void> {
     await this.ready.catch(() => undefined);
+    await this.memoFile.close();
     await this.queue;
     if (this.writer) {
       await this.writer.run('CHECKPOINT').catch(() => undefined);
