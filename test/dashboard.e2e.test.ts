@@ -9,8 +9,12 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRICS } from '../src/metrics/catalogue.ts';
 import { fitHealth } from '../src/service/health.ts';
 import { fitChurn, fitClvForProject } from '../src/service/models.ts';
+import { QueryWarmer } from '../src/service/warm.ts';
+import { systemClock } from '../src/util/clock.ts';
+import { defaultViewQueries } from '../src/views/dashboard.ts';
 import type { CustomerModelsData } from '../web/dashboard/src/api.ts';
 import { formatValue, type Lang, type Unit } from '../web/dashboard/src/format.ts';
 import {
@@ -348,6 +352,27 @@ describe('dashboard in Chromium', () => {
       page.off('requestfinished', end);
       page.off('requestfailed', end);
     }
+  });
+
+  it("opens every page's default view on answers the server's warmer computed beforehand", async () => {
+    // The warmer as `polso serve` starts it: the default view's queries, which nobody has asked yet.
+    const warmer = new QueryWarmer({
+      store: server.store,
+      clock: systemClock,
+      delayMs: 10,
+      seeds: (now) => defaultViewQueries(now, (metric) => METRICS.has(metric)),
+    });
+    await warmer.start();
+    await warmer.settled();
+    await warmer.close();
+    const misses = server.store.memo.stats.misses;
+    for (const [id] of PAGES) {
+      await page.goto(`${server.url}/?page=${id}`);
+      await waitForNumbers(page, id);
+    }
+    // The last page's background queries, too, are answered from the memo.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(server.store.memo.stats.misses).toBe(misses);
   });
 
   it('logged no error or warning in the browser console', () => {

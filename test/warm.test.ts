@@ -80,12 +80,14 @@ describe.each(ENGINES)('on $name', (engine) => {
     const saved = await first.store.recentQueries();
     expect(saved.map((q) => JSON.parse(q.body))).toEqual([QUESTION]);
     expect(saved[0]!.projectId).toBe(first.project.projectId);
-    // A restart: a fresh store on the same file (empty memo), and a new warmer started on it.
+    // A setting changed before the restart: no cell the file kept holds, and the memo opens empty.
+    await first.store.updateProjectConfig(first.project.projectId, {});
     await first.app.close();
     await first.store.close();
     const store = new DuckDbStore({ dataDir: first.dir, clock: fixedClock('2026-10-30T12:00:00Z') });
     await store.ready;
     try {
+      expect(store.memo.size).toBe(0);
       const warmer = new QueryWarmer({ store, clock: fixedClock('2026-10-30T12:00:00Z'), delayMs: 10 });
       await warmer.start();
       await warmer.settled();
@@ -98,6 +100,44 @@ describe.each(ENGINES)('on $name', (engine) => {
     } finally {
       await store.close();
       rmSync(first.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('asks the seeds for every project at start and after writes, though nobody asked them', async () => {
+    const clock = fixedClock('2026-10-30T12:00:00Z');
+    const seeded = await engine.make({ clock });
+    const seed = {
+      metrics: ['contact_volume', 'nps'],
+      groupBy: ['channel'],
+      from: '2026-08-01',
+      to: '2026-11-01',
+    };
+    const warmer = new QueryWarmer({ store: seeded.store, clock, delayMs: 10, seeds: () => [seed] });
+    try {
+      await post(seeded.app, seeded.project.writeKey, [
+        rec('contact', 'c1', '2026-09-03', { channel: 'chat' }),
+      ]);
+      const project = (await seeded.store.getProject(seeded.project.projectId))!;
+      const ask = () => runQuery(seeded.store, planQuery(seed, project, clock.now()));
+      let misses = seeded.store.memo.stats.misses;
+      await warmer.start();
+      await warmer.settled();
+      expect(seeded.store.memo.stats.misses).toBeGreaterThan(misses);
+      misses = seeded.store.memo.stats.misses;
+      await ask();
+      expect(seeded.store.memo.stats.misses).toBe(misses);
+
+      await post(seeded.app, seeded.project.writeKey, [
+        rec('contact', 'c2', '2026-10-03', { channel: 'email' }),
+      ]);
+      await warmer.settled();
+      misses = seeded.store.memo.stats.misses;
+      const r = await ask();
+      expect(seeded.store.memo.stats.misses).toBe(misses);
+      expect(r.rows.find((x) => x.channel === 'email')!.contact_volume).toMatchObject({ value: 1 });
+    } finally {
+      await warmer.close();
+      await seeded.close();
     }
   });
 });

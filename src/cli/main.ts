@@ -9,11 +9,12 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { addUser, type CreatedUser } from '../auth/users.ts';
-import { DEMO_END, generateDemo } from '../demo/generate.ts';
+import { generateDemo } from '../demo/generate.ts';
 import { toCsv } from '../engine/export.ts';
 import { planQuery } from '../engine/plan.ts';
 import type { QueryResult } from '../engine/run.ts';
 import { PolsoError } from '../errors.ts';
+import { METRICS } from '../metrics/catalogue.ts';
 import type { ClvResult } from '../models/clv.ts';
 import { createApp } from '../server/app.ts';
 import { fitHealth } from '../service/health.ts';
@@ -41,6 +42,7 @@ import { type ContactPolicy, DEFAULT_POLICY } from '../surveys/policy.ts';
 import { SurveyScheduler } from '../surveys/scheduler.ts';
 import { SurveyService } from '../surveys/service.ts';
 import { systemClock } from '../util/clock.ts';
+import { defaultViewQueries } from '../views/dashboard.ts';
 import { adminCall, newAdminToken, publishServer, unpublishServer, withData } from './runtime.ts';
 
 const env = process.env;
@@ -50,6 +52,12 @@ const int = (name: string) => (value: string) => {
   const n = Number(value.replaceAll('_', ''));
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number`);
   return n;
+};
+
+const day = (name: string) => (value: string) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)))
+    throw new InvalidArgumentError(`${name} must be a date (YYYY-MM-DD)`);
+  return new Date(`${value}T00:00:00Z`);
 };
 
 function print(json: boolean, value: unknown, text: string): void {
@@ -112,6 +120,7 @@ async function serve(opts: { data: string; port?: number; host: string; quiet?: 
   const warmer = new QueryWarmer({
     store,
     clock: systemClock,
+    seeds: (now) => defaultViewQueries(now, (metric) => METRICS.has(metric)),
     log: (message, error) => process.stderr.write(`${message}: ${(error as Error).message}\n`),
   });
   const app = createApp({
@@ -207,13 +216,13 @@ type FitFn = (store: DuckDbStore, input: Record<string, unknown>, now: Date) => 
  * Fits the customer models on freshly loaded demo data, as of the data's last day, so the customer 360
  * and the routing priority have scores; too little data for a model is reported and skipped.
  */
-async function fitDemoModels(dataDir: string, projectId: string, verbose: boolean) {
-  const lastDay = new Date(DEMO_END.getTime() - 86_400_000).toISOString().slice(0, 10);
+async function fitDemoModels(dataDir: string, projectId: string, end: Date, verbose: boolean) {
+  const lastDay = new Date(end.getTime() - 86_400_000).toISOString().slice(0, 10);
   const now = systemClock.now();
   const fits: Record<'clv' | 'churn' | 'health', [Record<string, unknown>, FitFn]> = {
     clv: [{ projectId, cutoff: lastDay, unit: 'week', horizon: 52 }, fitClvForProject],
     churn: [{ projectId }, fitChurn],
-    health: [{ projectId, asOf: DEMO_END.toISOString().slice(0, 10), horizonDays: 90 }, fitHealth],
+    health: [{ projectId, asOf: end.toISOString().slice(0, 10), horizonDays: 90 }, fitHealth],
   };
   for (const [model, [input, fitModel]] of Object.entries(fits)) {
     try {
@@ -230,7 +239,21 @@ async function fitDemoModels(dataDir: string, projectId: string, verbose: boolea
   }
 }
 
-async function demo(opts: { data: string; size: number; seed: number; project?: string; json?: boolean }) {
+/** The start of the current month (UTC): the demo's data reaches the dashboard's default view. */
+function thisMonth(): Date {
+  const now = systemClock.now();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+}
+
+async function demo(opts: {
+  data: string;
+  size: number;
+  seed: number;
+  end?: Date;
+  project?: string;
+  json?: boolean;
+}) {
+  const end = opts.end ?? thisMonth();
   const dataDir = resolve(opts.data);
   const project = opts.project
     ? { projectId: opts.project }
@@ -241,6 +264,7 @@ async function demo(opts: { data: string; size: number; seed: number; project?: 
     const files = await generateDemo({
       size: opts.size,
       seed: opts.seed,
+      end,
       outDir: dir,
       onProgress: (n) =>
         process.stderr.write(
@@ -260,7 +284,7 @@ async function demo(opts: { data: string; size: number; seed: number; project?: 
       );
       if (!opts.json) process.stderr.write(`  ${f.kind}: ${summaryLine(results[f.kind]!)}\n`);
     }
-    await fitDemoModels(dataDir, project.projectId, !opts.json);
+    await fitDemoModels(dataDir, project.projectId, end, !opts.json);
     print(
       !!opts.json,
       { ...project, records: files.total, imports: results },
@@ -378,6 +402,7 @@ program
   .option('--data <dir>', 'data directory', defaultData)
   .option('--size <n>', 'number of records', int('size'), 100_000)
   .option('--seed <n>', 'random seed', int('seed'), 42)
+  .option('--end <date>', 'end of the data, exclusive (default: the start of this month)', day('end'))
   .option('--project <id>', 'load into this project instead of a new one')
   .option('--json', 'print JSON')
   .action(async (opts) => {

@@ -4,7 +4,8 @@
  * recently and, a moment after a write to their project, asks them again in the background: the
  * periods the write reached are computed once, right after ingestion, instead of while someone waits
  * for a dashboard. The queries are kept in the store too, and `start` asks them again when the server
- * starts. It computes nothing the engine would not — an answer it prepares is the one the next
+ * starts. Queries every project needs whether or not anyone has asked them yet — the dashboard's
+ * default views — come from `seeds` and are asked the same way, at start and after writes. It computes nothing the engine would not — an answer it prepares is the one the next
  * identical query would have computed — and it reads records only.
  */
 import { planQuery } from '../engine/plan.ts';
@@ -23,6 +24,8 @@ export interface WarmOptions {
   maxAgeMs?: number;
   /** How long remembered queries wait before they are saved to the store (ms, default 5,000). */
   saveDelayMs?: number;
+  /** Queries asked for every project at start and after each write, after the remembered ones. */
+  seeds?: (now: Date) => unknown[];
   log?: (message: string, error: unknown) => void;
 }
 
@@ -62,7 +65,10 @@ export class QueryWarmer {
       } catch (error) {
         this.options.log?.('a saved query is not JSON', error);
       }
-    for (const projectId of this.noted.keys()) this.schedule(projectId);
+    const projects = this.options.seeds
+      ? (await this.options.store.listProjects()).map((p) => p.id)
+      : [...this.noted.keys()];
+    for (const projectId of projects) this.schedule(projectId);
   }
 
   /** Remembers a query the project was just answered (not one whose body passes 64 KB). */
@@ -126,7 +132,7 @@ export class QueryWarmer {
   }
 
   private changed(projectId: string): void {
-    if (!this.closed && this.noted.has(projectId)) this.schedule(projectId);
+    if (!this.closed && (this.noted.has(projectId) || this.options.seeds)) this.schedule(projectId);
   }
 
   private schedule(projectId: string): void {
@@ -145,27 +151,34 @@ export class QueryWarmer {
     );
   }
 
-  /** Asks the project's recent queries again, most recent first, one at a time. */
+  /** Asks the project's recent queries again, most recent first, then the seeds, one at a time. */
   private async ask(projectId: string): Promise<void> {
     this.dirty.delete(projectId);
-    const queries = this.noted.get(projectId);
+    const queries = this.noted.get(projectId) ?? new Map<string, Noted>();
     const project = await this.options.store.getProject(projectId);
-    if (!queries || !project) return;
+    if (!project) return;
     const now = this.options.clock.now();
     const started = performance.now();
+    const asked = new Set<string>();
+    const run = async (body: unknown): Promise<boolean> => {
+      try {
+        await runQuery(this.options.store, planQuery(body, project, now));
+        return true;
+      } catch (error) {
+        this.options.log?.('query warm-up', error);
+        return false;
+      }
+    };
     for (const [key, q] of [...queries].reverse()) {
       if (this.closed) return;
-      if (now.getTime() - q.lastAsked > (this.options.maxAgeMs ?? 7 * 86_400_000)) {
+      asked.add(key);
+      // A query whose project settings changed under it is asked again only if someone does.
+      if (now.getTime() - q.lastAsked > (this.options.maxAgeMs ?? 7 * 86_400_000) || !(await run(q.body)))
         queries.delete(key);
-        continue;
-      }
-      try {
-        await runQuery(this.options.store, planQuery(q.body, project, now));
-      } catch (error) {
-        // The project's settings may have changed under the query; it is asked again only if someone does.
-        queries.delete(key);
-        this.options.log?.('query warm-up', error);
-      }
+    }
+    for (const body of this.options.seeds?.(now) ?? []) {
+      if (this.closed) return;
+      if (!asked.has(JSON.stringify(body))) await run(body);
     }
     this.lastRound.set(projectId, performance.now() - started);
   }

@@ -5,26 +5,18 @@
  */
 import { StrictMode, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
+import { defaultRange, FILTER_OPTIONS, PAGE_IDS, PAGES, type PageId } from '../../../src/views/dashboard.ts';
 import { api, type Catalogue, query, type SessionInfo, setCsrf } from './api.ts';
 import { Customer360 } from './customer.tsx';
 import { Drill } from './drill.tsx';
 import type { Lang } from './format.ts';
 import { browserLang, t } from './i18n.ts';
-import { PAGE_IDS, PAGES, type PageId } from './pages.ts';
 import { PanelView } from './panels.tsx';
 import { prefetchPages } from './prefetch.ts';
 import { Tiles } from './tiles.tsx';
 import { type UrlState, useUrlState } from './url.ts';
 import { type DrillRequest, FILTER_DIMENSIONS, useAsync, type View, ViewContext } from './view.ts';
 import './styles.css';
-
-/** The last three whole months before the current one. */
-function defaultRange(): { from: string; to: string } {
-  const now = new Date();
-  const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 3, 1));
-  return { from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) };
-}
 
 function SignIn({ lang, onSignedIn }: { lang: Lang; onSignedIn: (s: SessionInfo) => void }) {
   const [withKey, setWithKey] = useState(false);
@@ -80,16 +72,13 @@ function SignIn({ lang, onSignedIn }: { lang: Lang; onSignedIn: (s: SessionInfo)
 /** Values offered by a filter: those seen in the range (by a metric that reads the dimension). */
 function useFilterOptions(from: string, to: string) {
   return useAsync(`${from}/${to}`, async () => {
-    const by = async (metric: string, dim: string) =>
-      (await query({ metrics: [metric], groupBy: [dim], from, to })).rows
-        .map((r) => String(r[dim] ?? ''))
-        .filter(Boolean);
-    const [channel, touchpoint, segment] = await Promise.all([
-      by('contact_volume', 'channel'),
-      by('nps', 'touchpoint'),
-      by('contact_volume', 'segment'),
-    ]);
-    return { channel, touchpoint, segment } as Record<string, string[]>;
+    const choices = await Promise.all(
+      FILTER_OPTIONS.map(async ([dim, metric]) => {
+        const { rows } = await query({ metrics: [metric], groupBy: [dim], from, to });
+        return [dim, rows.map((r) => String(r[dim] ?? '')).filter(Boolean)] as const;
+      }),
+    );
+    return Object.fromEntries(choices) as Record<string, string[]>;
   });
 }
 
@@ -151,7 +140,7 @@ function Shell({ session, onSignOut }: { session: SessionInfo; onSignOut: () => 
     ? (url.page as PageId)
     : 'overview';
   const catalogue = useAsync('catalogue', () => api<Catalogue>('/api/v1/metrics'));
-  const range = defaultRange();
+  const range = defaultRange(new Date());
   const from = url.from ?? range.from;
   const to = url.to ?? range.to;
   const compare = url.compare === 'none' ? '' : (url.compare ?? 'previous_period');

@@ -4,6 +4,7 @@
  * drill-down from any point to the records behind it.
  */
 import { type ReactNode, useState } from 'react';
+import { grainOf, type Panel, panelShape } from '../../../src/views/dashboard.ts';
 import {
   api,
   type CatalogueMetric,
@@ -16,9 +17,8 @@ import {
 import { Chart, type ChartOption } from './chart.tsx';
 import { formatDate, formatNumber, formatValue } from './format.ts';
 import { t } from './i18n.ts';
-import type { Panel } from './pages.ts';
 import { MetricName, NotAvailable } from './tiles.tsx';
-import { applicable, body, grainOf, metricOf, periodEnd, useAsync, useView, type View } from './view.ts';
+import { applicable, body, metricOf, periodEnd, useAsync, useView, type View } from './view.ts';
 
 const WEEKDAYS = {
   it: ['lun', 'mar', 'mer', 'gio', 'ven', 'sab', 'dom'],
@@ -27,9 +27,7 @@ const WEEKDAYS = {
 
 /** The query a panel runs. */
 export function panelQuery(view: View, panel: Panel): QueryBody {
-  if (panel.kind === 'line') return body(view, panel.metrics, { grain: grainOf(view.from, view.to) });
-  if (panel.kind === 'heatmap') return body(view, panel.metrics, { grain: 'hour' });
-  return body(view, panel.metrics, panel.by ? { groupBy: [panel.by] } : {});
+  return body(view, panel.metrics, panelShape(panel, view.from, view.to));
 }
 
 const cellValue = (row: Row | undefined, id: string) => (row?.[id] as MetricValue | undefined)?.value ?? null;

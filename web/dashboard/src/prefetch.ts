@@ -5,8 +5,9 @@
  * moving between pages does not wait on the engine. Answers are discarded; failures are ignored (the
  * page itself reports them when it is opened).
  */
+
+import { PAGES } from '../../../src/views/dashboard.ts';
 import { type CatalogueMetric, idle, query } from './api.ts';
-import { PAGES } from './pages.ts';
 import { panelQuery } from './panels.tsx';
 import { loadTiles } from './tiles.tsx';
 import { metricOf, type View } from './view.ts';

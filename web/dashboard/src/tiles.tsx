@@ -4,10 +4,11 @@
  * sparkline, `n` and interval, and a visible flag on small samples.
  */
 import { useId } from 'react';
+import { grainOf } from '../../../src/views/dashboard.ts';
 import { type CatalogueMetric, type MetricValue, query, type Row } from './api.ts';
 import { formatDelta, formatNumber, formatValue } from './format.ts';
 import { t } from './i18n.ts';
-import { applicable, body, grainOf, metricOf, useAsync, useView, type View } from './view.ts';
+import { applicable, body, metricOf, useAsync, useView, type View } from './view.ts';
 
 /** A metric's name that shows its definition and formula on hover and on keyboard focus. */
 export function MetricName({ metric, id }: { metric?: CatalogueMetric; id: string }) {

@@ -5,11 +5,12 @@
  * follows the length of the range.
  */
 import { createContext, useContext, useEffect, useState } from 'react';
+import { FILTER_OPTIONS } from '../../../src/views/dashboard.ts';
 import type { Catalogue, CatalogueMetric, QueryBody } from './api.ts';
 import type { Lang } from './format.ts';
 
 /** The global filters the dashboard offers. */
-export const FILTER_DIMENSIONS = ['channel', 'touchpoint', 'segment'] as const;
+export const FILTER_DIMENSIONS = FILTER_OPTIONS.map(([dim]) => dim);
 
 export interface View {
   lang: Lang;
@@ -52,12 +53,6 @@ export function applicable(view: View, metrics: CatalogueMetric[]) {
     if (metrics.every((m) => m.dimensions.includes(dim))) filters[dim] = values;
     else dropped.push(dim);
   return { filters, dropped };
-}
-
-/** Month buckets for ranges of a quarter or more, weeks for three weeks or more, else days. */
-export function grainOf(from: string, to: string): 'month' | 'week' | 'day' {
-  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
-  return days >= 85 ? 'month' : days >= 21 ? 'week' : 'day';
 }
 
 /** The day after a bucket of `grain` that starts on `period` (`YYYY-MM-DD`), capped at `to`. */

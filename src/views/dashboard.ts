@@ -1,10 +1,13 @@
 /**
- * @module pages
- * What each page shows, as data: its tiles (one per metric) and its panels (a query and how to draw
- * it). A metric the catalogue does not have yet is shown as "not available yet", never invented; when
- * it lands in the catalogue the same panel draws it.
+ * @module views/dashboard
+ * What each dashboard page shows, as data: its tiles (one per metric) and its panels (a query and how
+ * to draw it), with the rules that turn a view into queries — the default range, the grain that
+ * follows its length, the shape of each panel's query. A metric the catalogue does not have yet is
+ * shown as "not available yet", never invented; when it lands in the catalogue the same panel draws
+ * it. The dashboard and the server share this module: the server asks the default view's queries
+ * after every write (`defaultViewQueries`), so the dashboard opens on computed answers.
  */
-import type { Bilingual } from './api.ts';
+import type { Bilingual } from '../metrics/types.ts';
 
 /**
  * How a panel draws its query: `bar` (one metric by a dimension), `line` (metrics over time),
@@ -192,3 +195,69 @@ export const PAGES: readonly PageSpec[] = [
 /** Pages in the navigation order, the customer view last. */
 export const PAGE_IDS = [...PAGES.map((p) => p.id), 'customer360'] as const;
 export type PageId = (typeof PAGE_IDS)[number];
+
+/** The last three whole months before the one `now` falls in (UTC dates, `to` exclusive). */
+export function defaultRange(now: Date): { from: string; to: string } {
+  const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 3, 1));
+  return { from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) };
+}
+
+/** Month buckets for ranges of a quarter or more, weeks for three weeks or more, else days. */
+export function grainOf(from: string, to: string): 'month' | 'week' | 'day' {
+  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
+  return days >= 85 ? 'month' : days >= 21 ? 'week' : 'day';
+}
+
+/** What a panel's query adds to the view's metrics, range and filters: a grain or a dimension. */
+export function panelShape(panel: Panel, from: string, to: string): { grain?: string; groupBy?: string[] } {
+  if (panel.kind === 'line') return { grain: grainOf(from, to) };
+  if (panel.kind === 'heatmap') return { grain: 'hour' };
+  return panel.by ? { groupBy: [panel.by] } : {};
+}
+
+/** The filters the dashboard offers, each with a metric whose values list the filter's choices. */
+export const FILTER_OPTIONS = [
+  ['channel', 'contact_volume'],
+  ['touchpoint', 'nps'],
+  ['segment', 'contact_volume'],
+] as const;
+
+/** A query body as the dashboard sends it to `POST /api/v1/query`. */
+export interface ViewQuery {
+  metrics: string[];
+  from: string;
+  to: string;
+  grain?: string;
+  groupBy?: string[];
+  compare?: string;
+}
+
+/**
+ * Every query the dashboard asks for the default view of every page (no filters, the previous
+ * period compared): the filters' choices, each page's tiles (totals with comparison, and their
+ * series) and its panels. `known` leaves out metrics the catalogue does not have.
+ */
+export function defaultViewQueries(now: Date, known: (metric: string) => boolean): ViewQuery[] {
+  const { from, to } = defaultRange(now);
+  const queries: ViewQuery[] = FILTER_OPTIONS.map(([dim, metric]) => ({
+    metrics: [metric],
+    groupBy: [dim],
+    from,
+    to,
+  }));
+  for (const page of PAGES) {
+    const tiles = page.tiles.filter(known);
+    if (tiles.length > 0)
+      queries.push(
+        { metrics: tiles, from, to, compare: 'previous_period' },
+        { metrics: tiles, from, to, grain: grainOf(from, to) },
+      );
+    for (const panel of page.panels) {
+      const metrics = panel.metrics.filter(known);
+      if (panel.kind !== 'comments' && metrics.length > 0)
+        queries.push({ metrics, from, to, ...panelShape(panel, from, to) });
+    }
+  }
+  return queries;
+}
