@@ -2,8 +2,10 @@
  * Query benchmark: the question set behind an overview dashboard — every metric of the catalogue,
  * 12 monthly points, in total and by channel where channel applies — on demo data loaded into a fresh
  * store. Prints, with the metric memo: the first (cold) run, the repeated runs answered from the memo,
- * and runs each after a live batch of records in the last month; without it (`--memo no`): every run
- * from the raw records. Latency p50/p95 and peak memory.
+ * runs each after a live batch of records in the last month, and the first run after a restart
+ * (the store reopened on its file, the memo's cells read back from it); without it (`--memo no`):
+ * every run from the raw records. Latency p50/p95 and peak memory. A reused store starts cold: a
+ * setting written first makes every cell its file kept stale.
  *
  *   npx tsx bench/query.ts --records 1000000 --runs 5 [--live 5] [--per-metric yes] [--memo no]
  *   npx tsx bench/query.ts --store DIR --project ID --runs 5   # a store loaded before (bench/demo-store.ts)
@@ -25,7 +27,7 @@ const liveRuns = memo ? Number(arg('live', '3')) : 0;
 const LIVE_BATCH = 1000;
 const dir = reuse || tempDir('polso-bench-query-');
 try {
-  const { demo, store, projectId, loadSeconds } = reuse
+  let { demo, store, projectId, loadSeconds } = reuse
     ? {
         demo: null,
         store: await openStore(reuse, memo ? undefined : 0),
@@ -34,9 +36,10 @@ try {
       }
     : await loadDemoStore(dir, size, memo ? undefined : 0);
   const project = (await store.getProject(projectId))!;
+  if (reuse && memo) await store.updateProjectConfig(projectId, {});
   let records = demo?.total ?? 0;
   if (!demo) for (const kind of RECORD_KINDS) records += await store.count(projectId, kind);
-  const overview = async () => {
+  const overview = async (): Promise<number> => {
     const t = performance.now();
     for (const q of OVERVIEW_QUERIES) await runQuery(store, planQuery(q, project, NOW));
     return performance.now() - t;
@@ -85,6 +88,18 @@ try {
     live.push(await overview());
   }
   live.sort((a, b) => a - b);
+  let restart: { openMs: number; cellsRead: number; firstMs: number } | undefined;
+  if (memo) {
+    await store.close();
+    const t = performance.now();
+    store = await openStore(reuse || `${dir}/db`);
+    const openMs = performance.now() - t;
+    restart = {
+      openMs: Math.round(openMs),
+      cellsRead: store.memo.size,
+      firstMs: Math.round(await overview()),
+    };
+  }
   // Where the time goes: each metric alone from the raw records (total and, where it applies, by
   // channel), best of the runs.
   const raw = { dialect: store.dialect, select: store.select.bind(store) };
@@ -127,6 +142,7 @@ try {
             },
           }
         : {}),
+      ...(restart ? { afterRestart: restart } : {}),
       peakRssMb: peakRssMb(),
       ...(Object.keys(perMetric).length > 0 ? { perMetricMs: perMetric } : {}),
     }),

@@ -319,12 +319,18 @@ const ADDITIVE = new Set<Measure['type']>([
   'score',
 ]);
 
+/**
+ * Measures whose answer over a range is their answer at its end: a rolling window ending there, the
+ * customers' health on its last day, the rows still open then. Over whole months that is the last
+ * month's cell.
+ */
+const AT_END = new Set<Measure['type']>(['rollingDistinct', 'health', 'openAtEnd']);
+
 /** Whether a metric's total over whole months follows from its monthly cells (see `totalsOfMonths`). */
 function fromMonths(m: MetricPlan): boolean {
   const measure = m.def.measure;
   return (
-    (ADDITIVE.has(measure.type) && !(measure.type === 'mean' && measure.parts)) ||
-    measure.type === 'rollingDistinct'
+    (ADDITIVE.has(measure.type) && !(measure.type === 'mean' && measure.parts)) || AT_END.has(measure.type)
   );
 }
 
@@ -341,7 +347,8 @@ function monthStarts(range: Range): string[] | null {
 /**
  * A total over whole months from the metric's monthly cells (kept in the memo, shared with the
  * monthly series of the same question): one cell per dimension values, each the months' cells added
- * up — or, for a rolling window, the last month's (both windows end where the range does).
+ * up — or, for a measure taken at the range's end, the last month's cell alone (computed alone when
+ * the memo does not hold it).
  */
 async function totalsOfMonths(
   exec: SqlExecutor,
@@ -350,12 +357,14 @@ async function totalsOfMonths(
   range: Range,
   months: string[],
 ): Promise<Map<string, Cell>> {
-  const monthly = await metricCells(exec, { ...plan, grain: 'month' }, m, range, months);
+  const atEnd = AT_END.has(m.def.measure.type);
+  const last = months.at(-1)!;
+  const monthly = atEnd
+    ? await metricCells(exec, { ...plan, grain: 'month' }, m, { ...range, from: last.slice(0, 10) }, [last])
+    : await metricCells(exec, { ...plan, grain: 'month' }, m, range, months);
   const groups = new Map<string, Cell[]>();
-  const last = m.def.measure.type === 'rollingDistinct' ? months.at(-1) : undefined;
   for (const [key, cell] of monthly) {
     const parts = JSON.parse(key) as unknown[];
-    if (last !== undefined && parts.at(-1) !== last) continue;
     const total = keyOf(parts.slice(0, -1), null);
     groups.set(total, [...(groups.get(total) ?? []), cell]);
   }
@@ -364,7 +373,7 @@ async function totalsOfMonths(
 
 /** Several periods' cells of one group as one: counts and sums added, means and variances pooled. */
 function addCells(measure: Measure, cells: Cell[]): Cell {
-  if (measure.type === 'rollingDistinct') return cells[0]!;
+  if (AT_END.has(measure.type)) return cells[0]!;
   if (measure.type === 'distribution') {
     const rows = cells.flatMap((c) => c.rows ?? []);
     return { agg: distributionAggregates(rows), rows };
