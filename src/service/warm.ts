@@ -48,8 +48,8 @@ export class QueryWarmer {
   private readonly dirty = new Set<string>();
   private readonly unsaved = new Set<string>();
   private saveTimer: NodeJS.Timeout | undefined;
-  /** How long the last round of each project took (ms). */
-  private readonly lastRound = new Map<string, number>();
+  /** When the last round of each project ended and how long it took (`performance.now()` ms). */
+  private readonly lastRound = new Map<string, { ended: number; took: number }>();
   private running: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -138,17 +138,28 @@ export class QueryWarmer {
   private schedule(projectId: string): void {
     // Writes arrive in bursts: the first one sets the timer, the others ride with it. A write while
     // the queries are being asked makes one more round after this one, but never sooner than the last
-    // round took: under constant ingestion the warmer keeps at most half the time busy.
+    // round took after its end: under constant ingestion the warmer keeps at most half the time busy.
     if (this.timers.has(projectId)) return;
-    const delay = Math.max(this.options.delayMs ?? 1_000, this.lastRound.get(projectId) ?? 0);
+    const delay = Math.max(this.options.delayMs ?? 1_000, this.rest(projectId));
     this.timers.set(
       projectId,
       setTimeout(() => {
         this.timers.delete(projectId);
         this.dirty.add(projectId);
-        this.running = this.running.then(() => this.ask(projectId));
+        // Checked again once earlier rounds are done: one may have ended since the timer was set.
+        this.running = this.running.then(() => {
+          if (this.closed || this.rest(projectId) <= 0) return this.ask(projectId);
+          this.dirty.delete(projectId);
+          this.schedule(projectId);
+        });
       }, delay),
     );
+  }
+
+  /** How long the project's next round must still wait: its last round's length after its end (ms). */
+  private rest(projectId: string): number {
+    const last = this.lastRound.get(projectId);
+    return last ? last.ended + last.took - performance.now() : 0;
   }
 
   /** Asks the project's recent queries again, most recent first, then the seeds, one at a time. */
@@ -180,6 +191,7 @@ export class QueryWarmer {
       if (this.closed) return;
       if (!asked.has(JSON.stringify(body))) await run(body);
     }
-    this.lastRound.set(projectId, performance.now() - started);
+    const ended = performance.now();
+    this.lastRound.set(projectId, { ended, took: ended - started });
   }
 }

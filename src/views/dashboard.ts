@@ -233,10 +233,16 @@ export interface ViewQuery {
   compare?: string;
 }
 
+/** Months of tile series asked after the default view (see `defaultViewQueries`). */
+const SERIES_MONTHS = 24;
+
 /**
  * Every query the dashboard asks for the default view of every page (no filters, the previous
  * period compared): the filters' choices, each page's tiles (totals with comparison, and their
- * series) and its panels. `known` leaves out metrics the catalogue does not have.
+ * series) and its panels. Then every tile by month over the two years before the default range
+ * ends: a view of other whole months in them finds the months computed, and the totals that follow
+ * from months (see `engine/run`) need nothing more. `known` leaves out metrics the catalogue does
+ * not have.
  */
 export function defaultViewQueries(now: Date, known: (metric: string) => boolean): ViewQuery[] {
   const { from, to } = defaultRange(now);
@@ -259,5 +265,9 @@ export function defaultViewQueries(now: Date, known: (metric: string) => boolean
         queries.push({ metrics, from, to, ...panelShape(panel, from, to) });
     }
   }
+  const start = new Date(`${to}T00:00:00Z`);
+  start.setUTCMonth(start.getUTCMonth() - SERIES_MONTHS);
+  const tiles = [...new Set(PAGES.flatMap((p) => p.tiles))].filter(known);
+  queries.push({ metrics: tiles, from: start.toISOString().slice(0, 10), to, grain: 'month' });
   return queries;
 }
