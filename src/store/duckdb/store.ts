@@ -512,13 +512,20 @@ export class DuckDbStore implements Store {
       since: Number.NEGATIVE_INFINITY,
     };
     let logged: Change[] = [];
-    const result = await this.exclusive(async (conn) => {
-      // An import commits in several transactions: it is logged before the first.
-      logged = await this.memoFile.log(conn, [change]);
-      return KINDS[spec.kind].lifecycle === 'fact'
-        ? this.importFacts(conn, spec.kind, source, params, limit, progress)
-        : this.importStates(conn, spec.kind, source, params, limit, progress);
-    });
+    let result: IngestResult;
+    try {
+      result = await this.exclusive(async (conn) => {
+        // An import commits in several transactions: it is logged before the first.
+        logged = await this.memoFile.log(conn, [change]);
+        return KINDS[spec.kind].lifecycle === 'fact'
+          ? this.importFacts(conn, spec.kind, source, params, limit, progress)
+          : this.importStates(conn, spec.kind, source, params, limit, progress);
+      });
+    } catch (error) {
+      // A failed import may have committed some of its transactions before failing.
+      for (const c of logged) this.changes.record(c);
+      throw error;
+    }
     if (result.accepted + result.updated > 0) for (const c of logged) this.changes.record(c);
     progress?.(100);
     return result;
