@@ -205,7 +205,16 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           summary: 'Metrics by dimension and period, with n, intervals and comparison',
           security: reader,
-          parameters: [{ name: 'format', in: 'query', schema: { enum: ['json', 'csv'] } }],
+          parameters: [
+            { name: 'format', in: 'query', schema: { enum: ['json', 'csv'] } },
+            {
+              name: 'x-polso-priority',
+              in: 'header',
+              description:
+                '`background`: a query nobody waits for (prefetch); it yields the engine to the others',
+              schema: { enum: ['background'] },
+            },
+          ],
           requestBody: json({ $ref: '#/components/schemas/Query' }),
           responses: {
             200: { description: 'Rows of dimension values and metric values' },

@@ -10,7 +10,7 @@
  */
 import { planQuery } from '../engine/plan.ts';
 import { runQuery } from '../engine/run.ts';
-import type { Store } from '../store/store.ts';
+import { inBackground, type Store } from '../store/store.ts';
 import type { Clock } from '../util/clock.ts';
 
 export interface WarmOptions {
@@ -173,7 +173,7 @@ export class QueryWarmer {
     const asked = new Set<string>();
     const run = async (body: unknown): Promise<boolean> => {
       try {
-        await runQuery(this.options.store, planQuery(body, project, now));
+        await runQuery(inBackground(this.options.store), planQuery(body, project, now));
         return true;
       } catch (error) {
         this.options.log?.('query warm-up', error);

@@ -150,9 +150,27 @@ export interface ImportSpec {
 /** Progress of a long operation, 0–100. */
 export type ProgressFn = (percent: number) => void;
 
+/** The store as an executor of queries nobody waits for (see `Store.select`). */
+export function inBackground(store: Store): SqlExecutor {
+  return {
+    dialect: store.dialect,
+    memo: store.memo,
+    select: (sql, params) => store.select(sql, params, { background: true }),
+  };
+}
+
 export interface Store extends SqlExecutor {
   /** Opens and migrates; resolves once writes can be acknowledged. */
   readonly ready: Promise<void>;
+  /**
+   * Runs a metric query. A `background` one (a prefetch, the warmer) waits while the others need the
+   * engine: it never takes the last free connection, and every free connection goes to them first.
+   */
+  select(
+    sql: string,
+    params: Record<string, string | number | boolean | null>,
+    options?: { background?: boolean },
+  ): Promise<Record<string, unknown>[]>;
   /** Every committed write, per project (the metric memo and the query warmer follow it). */
   readonly changes: ChangeLog;
   createProject(name: string, config?: Partial<ProjectConfig>): Promise<Project>;

@@ -9,6 +9,7 @@ import { planQuery } from '../../engine/plan.ts';
 import { runQuery } from '../../engine/run.ts';
 import { PolsoError } from '../../errors.ts';
 import { catalogueView } from '../../metrics/view.ts';
+import { inBackground } from '../../store/store.ts';
 import { type AppContext, objectBody } from '../app.ts';
 import { authorizeReader } from '../auth.ts';
 
@@ -19,7 +20,8 @@ export function queryRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (format !== 'json' && format !== 'csv') throw new PolsoError('POLSO_BAD_QUERY', 'format: json or csv');
     const body = objectBody(req.body);
     const plan = planQuery(body, project, ctx.clock.now());
-    const result = await runQuery(ctx.store, plan);
+    const background = req.headers['x-polso-priority'] === 'background';
+    const result = await runQuery(background ? inBackground(ctx.store) : ctx.store, plan);
     ctx.warmer?.note(project.id, body);
     if (format === 'csv')
       return reply

@@ -111,6 +111,7 @@ export class DuckDbStore implements Store {
   /** Idle read connections for `select`, and the callers waiting for one. */
   private idle: DuckDBConnection[] = [];
   private waiting: ((conn: DuckDBConnection) => void)[] = [];
+  private waitingBackground: ((conn: DuckDBConnection) => void)[] = [];
   private pool: DuckDBConnection[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private pending: PendingIngest[] = [];
@@ -996,15 +997,26 @@ export class DuckDbStore implements Store {
 
   readonly dialect = duckdbDialect;
 
-  /** Runs a metric query on a free read connection (several run side by side). */
-  async select(sql: string, params: Record<string, string | number | boolean | null>) {
+  /** Runs a metric query on a free read connection (several run side by side; see `Store.select`). */
+  async select(
+    sql: string,
+    params: Record<string, string | number | boolean | null>,
+    options: { background?: boolean } = {},
+  ) {
     await this.ready;
-    const conn =
-      this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve)));
+    // Background queries leave one connection free for the others (when there are several).
+    const reserved = this.pool.length > 1 ? 1 : 0;
+    const free = options.background ? this.idle.length > reserved : this.idle.length > 0;
+    const conn = free
+      ? this.idle.pop()!
+      : await new Promise<DuckDBConnection>((resolve) =>
+          (options.background ? this.waitingBackground : this.waiting).push(resolve),
+        );
     try {
       return await this.rows(sql, params as Params, conn);
     } finally {
-      const next = this.waiting.shift();
+      const next =
+        this.waiting.shift() ?? (this.idle.length >= reserved ? this.waitingBackground.shift() : undefined);
       if (next) next(conn);
       else this.idle.push(conn);
     }

@@ -117,7 +117,12 @@ export function idle(): Promise<void> {
   return inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
 }
 
-async function call(path: string, method = 'GET', body?: unknown): Promise<Response> {
+async function call(
+  path: string,
+  method = 'GET',
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   inFlight++;
   const res = await fetch(path, {
     method,
@@ -125,6 +130,7 @@ async function call(path: string, method = 'GET', body?: unknown): Promise<Respo
     headers: {
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       ...(method === 'GET' ? {} : { 'x-csrf-token': csrfToken }),
+      ...headers,
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   }).finally(() => {
@@ -141,14 +147,19 @@ async function call(path: string, method = 'GET', body?: unknown): Promise<Respo
 }
 
 /** A JSON request to the API. */
-export async function api<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
-  const res = await call(path, method, body);
+export async function api<T>(
+  path: string,
+  method = 'GET',
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  const res = await call(path, method, body, headers);
   return (res.status === 204 ? undefined : await res.json()) as T;
 }
 
-/** Runs a query. */
-export function query(body: QueryBody): Promise<{ rows: Row[] }> {
-  return api('/api/v1/query', 'POST', body);
+/** Runs a query; a `background` one (a prefetch) yields the engine to the queries of the page shown. */
+export function query(body: QueryBody, background = false): Promise<{ rows: Row[] }> {
+  return api('/api/v1/query', 'POST', body, background ? { 'x-polso-priority': 'background' } : {});
 }
 
 /** Downloads what a query shows as CSV (the API's own export). */

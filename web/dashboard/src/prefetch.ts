@@ -1,8 +1,9 @@
 /**
  * @module prefetch
  * Once the page shown has its numbers, asks the other pages' queries for the same view in the
- * background, one at a time: the server computes and keeps their answers before they are opened, so
- * moving between pages does not wait on the engine. Answers are discarded; failures are ignored (the
+ * background, one at a time and marked as such (the server gives them only an engine connection the
+ * queries of the page shown do not need): the server computes and keeps their answers before they are
+ * opened, so moving between pages does not wait on the engine. Answers are discarded; failures are ignored (the
  * page itself reports them when it is opened).
  */
 
@@ -24,11 +25,11 @@ export async function prefetchPages(view: View, shown: string, stopped: () => bo
   for (const page of PAGES) {
     if (page.id === shown) continue;
     if (stopped()) return;
-    await loadTiles(view, known(page.tiles)).catch(() => undefined);
+    await loadTiles(view, known(page.tiles), true).catch(() => undefined);
     for (const panel of page.panels) {
       if (stopped()) return;
       if (panel.kind === 'comments' || known(panel.metrics).length === 0) continue;
-      await query(panelQuery(view, panel)).catch(() => undefined);
+      await query(panelQuery(view, panel), true).catch(() => undefined);
     }
   }
 }

@@ -117,8 +117,11 @@ function Tile({
   );
 }
 
-/** Runs the tiles' queries: metrics that take the same filters share one query (with comparison) and one series. */
-export async function loadTiles(view: View, metrics: CatalogueMetric[]) {
+/**
+ * Runs the tiles' queries: metrics that take the same filters share one query (with comparison) and
+ * one series. `background`: for a page not shown (see `prefetch`).
+ */
+export async function loadTiles(view: View, metrics: CatalogueMetric[], background = false) {
   const groups = new Map<string, CatalogueMetric[]>();
   for (const m of metrics) {
     const key = JSON.stringify(applicable(view, [m]).filters);
@@ -131,8 +134,8 @@ export async function loadTiles(view: View, metrics: CatalogueMetric[]) {
     [...groups.values()].map(async (group) => {
       const ids = group.map((m) => m.id);
       const [total, trend] = await Promise.all([
-        query(body(view, ids, view.compare ? { compare: view.compare } : {})),
-        query(body(view, ids, { grain })),
+        query(body(view, ids, view.compare ? { compare: view.compare } : {}), background),
+        query(body(view, ids, { grain }), background),
       ]);
       Object.assign(totals, total.rows[0]);
       trend.rows.forEach((r, i) => {
