@@ -4,6 +4,7 @@
  * the memo switched off or just before the process was killed.
  */
 import { rmSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planQuery, type QueryInput } from '../src/engine/plan.ts';
 import { runQuery, type SqlExecutor } from '../src/engine/run.ts';
@@ -140,6 +141,27 @@ describe('the memo on disk', () => {
       // The server kept more cells (its warmer asks the default views), but not those the write reached.
       expect(store.memo.size).toBeGreaterThan(0);
       expect(await agree(store)).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('computes again a cell it cannot read back, instead of failing to open', async () => {
+    const before = await open();
+    const cells = before.memo.size;
+    await before.close();
+    const db = await DuckDBInstance.create(DuckDbStore.file(dir));
+    const conn = await db.connect();
+    await conn.run(
+      `UPDATE memo_cells SET value = 'not a cell' WHERE rowid = (SELECT min(rowid) FROM memo_cells)`,
+    );
+    conn.closeSync();
+    db.closeSync();
+    const store = await open();
+    try {
+      expect(store.memo.size).toBe(cells - 1);
+      // Every answer still equals the raw computation (`agree` compares them).
+      await agree(store);
     } finally {
       await store.close();
     }

@@ -107,12 +107,23 @@ export class MemoFile<T> {
         `SELECT project_id, key, tables, horizon, weight, value FROM memo_cells ORDER BY saved`,
       );
       for (const r of rows.getRowObjectsJS()) {
+        let value: T;
+        try {
+          value = parse(String(r.value)) as T;
+        } catch {
+          // A cell that cannot be read back is computed again.
+          await conn.run(`DELETE FROM memo_cells WHERE project_id = $p AND key = $k`, {
+            p: String(r.project_id),
+            k: String(r.key),
+          });
+          continue;
+        }
         memo.restore(String(r.key), {
           projectId: String(r.project_id),
           tables: new Set((r.tables as string[]) ?? []),
           horizon: Number(r.horizon),
           weight: Number(r.weight),
-          value: parse(String(r.value)) as T,
+          value,
         });
       }
       this.memo = memo;
