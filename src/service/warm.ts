@@ -5,8 +5,10 @@
  * periods the write reached are computed once, right after ingestion, instead of while someone waits
  * for a dashboard. The queries are kept in the store too, and `start` asks them again when the server
  * starts. Queries every project needs whether or not anyone has asked them yet — the dashboard's
- * default views — come from `seeds` and are asked the same way, at start and after writes. It computes nothing the engine would not — an answer it prepares is the one the next
- * identical query would have computed — and it reads records only.
+ * default views — come from `seeds` and are asked the same way, at start and after writes. Its queries
+ * run in the background (`inBackground`): they yield the engine to the queries someone waits for. It
+ * computes nothing the engine would not — an answer it prepares is the one the next identical query
+ * would have computed — and it reads records only.
  */
 import { planQuery } from '../engine/plan.ts';
 import { runQuery } from '../engine/run.ts';
