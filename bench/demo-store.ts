@@ -5,23 +5,20 @@
  */
 import { join } from 'node:path';
 import { type DemoFiles, generateDemo } from '../src/demo/generate.ts';
-import { METRICS } from '../src/metrics/catalogue.ts';
-import { DIMENSIONS } from '../src/metrics/dimensions.ts';
 import { createProjectWithKeys, importFile } from '../src/service/operations.ts';
 import { DuckDbStore } from '../src/store/duckdb/store.ts';
 import { fixedClock } from '../src/util/clock.ts';
+import { ALL_METRICS, CHANNEL_METRICS, DEMO_YEAR } from '../test/helpers.ts';
 
 /** The instant the overview is asked at (the demo data ends here). */
 export const NOW = new Date('2026-11-01T00:00:00Z');
 
 /** The overview's range: 12 local months in the project's time zone (Europe/Rome). */
-export const RANGE = { from: '2025-11-01', to: '2026-11-01' } as const;
+export const RANGE = DEMO_YEAR;
 
 /** Every metric of the catalogue, and those the channel dimension applies to. */
-export const OVERVIEW_METRICS = [...METRICS.keys()];
-export const CHANNEL_METRICS = OVERVIEW_METRICS.filter(
-  (m) => DIMENSIONS.get('channel')!.sources[METRICS.get(m)!.source],
-);
+export const OVERVIEW_METRICS = ALL_METRICS;
+export { CHANNEL_METRICS };
 
 /** The overview's questions, as query bodies: every metric by month, and by channel and month. */
 export const OVERVIEW_QUERIES = [

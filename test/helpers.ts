@@ -9,6 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { generateDemo } from '../src/demo/generate.ts';
 import type { IngestLimits } from '../src/ingest/batch.ts';
+import { METRICS } from '../src/metrics/catalogue.ts';
+import { DIMENSIONS } from '../src/metrics/dimensions.ts';
 import { createApp } from '../src/server/app.ts';
 import { type CreatedProject, createProjectWithKeys, importFile } from '../src/service/operations.ts';
 import { QueryWarmer } from '../src/service/warm.ts';
@@ -26,6 +28,14 @@ export interface TestEnv {
   warmer?: QueryWarmer;
   close(): Promise<void>;
 }
+
+/** Every metric of the catalogue, and those the channel dimension applies to. */
+export const ALL_METRICS = [...METRICS.keys()];
+export const CHANNEL_METRICS = ALL_METRICS.filter(
+  (m) => DIMENSIONS.get('channel')!.sources[METRICS.get(m)!.source],
+);
+/** The demo data's last 12 local months (it ends on 2026-11-01 unless told otherwise). */
+export const DEMO_YEAR = { from: '2025-11-01', to: '2026-11-01' } as const;
 
 export function tempDir(prefix = 'polso-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -7,27 +7,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planQuery, type QueryInput } from '../src/engine/plan.ts';
 import { runQuery, type SqlExecutor } from '../src/engine/run.ts';
-import { METRICS } from '../src/metrics/catalogue.ts';
-import { DIMENSIONS } from '../src/metrics/dimensions.ts';
 import { fitChurn } from '../src/service/models.ts';
 import { ENGINES } from './engines.ts';
-import { expectSame, importDemo, post, type TestEnv } from './helpers.ts';
+import {
+  ALL_METRICS,
+  CHANNEL_METRICS,
+  DEMO_YEAR,
+  expectSame,
+  importDemo,
+  post,
+  type TestEnv,
+} from './helpers.ts';
 
-const ALL = [...METRICS.keys()];
-const BY_CHANNEL = ALL.filter((m) => DIMENSIONS.get('channel')!.sources[METRICS.get(m)!.source]);
-const RANGE = { from: '2025-11-01', to: '2026-11-01' };
 /** The overview's questions, a comparison, a customer-trait grouping, and totals (from monthly cells where they add up). */
 const QUERIES: Omit<QueryInput, 'from' | 'to'>[] = [
-  { metrics: ALL, grain: 'month' },
-  { metrics: BY_CHANNEL, groupBy: ['channel'], grain: 'month' },
-  { metrics: ALL, grain: 'quarter', compare: 'previous_period' },
+  { metrics: ALL_METRICS, grain: 'month' },
+  { metrics: CHANNEL_METRICS, groupBy: ['channel'], grain: 'month' },
+  { metrics: ALL_METRICS, grain: 'quarter', compare: 'previous_period' },
   {
     metrics: ['nps', 'fcr', 'contact_volume', 'churn_rate', 'health_score'],
     groupBy: ['segment'],
     grain: 'week',
   },
-  { metrics: ALL },
-  { metrics: BY_CHANNEL, groupBy: ['channel'], compare: 'previous_year' },
+  { metrics: ALL_METRICS },
+  { metrics: CHANNEL_METRICS, groupBy: ['channel'], compare: 'previous_year' },
 ];
 
 describe.each(ENGINES)('on $name', (engine) => {
@@ -52,7 +55,7 @@ describe.each(ENGINES)('on $name', (engine) => {
     const project = (await env.store.getProject(env.project.projectId))!;
     const hitsBefore = env.store.memo.stats.hits;
     for (const q of QUERIES) {
-      const plan = planQuery({ ...q, ...RANGE }, project, now);
+      const plan = planQuery({ ...q, ...DEMO_YEAR }, project, now);
       const memoised = await runQuery(env.store, plan);
       const again = await runQuery(env.store, plan);
       const fresh = await runQuery(raw(), plan);
@@ -208,7 +211,7 @@ describe.each(ENGINES)('on $name', (engine) => {
   it('an answer read before a write and finished after it is not kept', async () => {
     const project = (await env.store.getProject(env.project.projectId))!;
     const customer = String((await one(`SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET 7`)).id);
-    const plan = planQuery({ metrics: ['nps', 'page_views'], grain: 'month', ...RANGE }, project, now);
+    const plan = planQuery({ metrics: ['nps', 'page_views'], grain: 'month', ...DEMO_YEAR }, project, now);
     // A query whose reads happen now but that finishes only after the write below has committed.
     let release = () => {};
     const gate = new Promise<void>((resolve) => {
