@@ -140,4 +140,51 @@ describe.each(ENGINES)('on $name', (engine) => {
       await seeded.close();
     }
   });
+
+  it('waits for writes to stop before a round, but no longer than maxWaitMs', async () => {
+    const clock = fixedClock('2026-10-30T12:00:00Z');
+    const busy = await engine.make({ clock });
+    let rounds = 0;
+    const seed = { metrics: ['contact_volume'], from: '2026-08-01', to: '2026-11-01' };
+    const warmer = (maxWaitMs: number) =>
+      new QueryWarmer({
+        store: busy.store,
+        clock,
+        delayMs: 300,
+        maxWaitMs,
+        seeds: () => {
+          rounds++;
+          return [seed];
+        },
+      });
+    /** Writes one contact every few milliseconds for `ms`; returns how many rounds began meanwhile. */
+    const writeFor = async (ms: number) => {
+      const before = rounds;
+      const end = performance.now() + ms;
+      for (let i = 0; performance.now() < end; i++) {
+        const r = await post(busy.app, busy.project.writeKey, [
+          rec('contact', `c${i}`, '2026-10-03', { channel: 'chat' }),
+        ]);
+        expect(r.status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return rounds - before;
+    };
+    const patient = warmer(60_000);
+    try {
+      expect(await writeFor(1500)).toBe(0);
+      await patient.settled();
+      expect(rounds).toBe(1);
+    } finally {
+      await patient.close();
+    }
+    const bounded = warmer(500);
+    try {
+      expect(await writeFor(2000)).toBeGreaterThanOrEqual(1);
+      await bounded.settled();
+    } finally {
+      await bounded.close();
+      await busy.close();
+    }
+  });
 });

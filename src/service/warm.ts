@@ -18,8 +18,10 @@ import type { Clock } from '../util/clock.ts';
 export interface WarmOptions {
   store: Store;
   clock: Clock;
-  /** Time from a write to asking again; writes within it are taken together (ms, default 1,000). */
+  /** Quiet time after the last write before asking again (ms, default 1,000). */
   delayMs?: number;
+  /** Longest wait from the first write waiting to a round, under constant writes (ms, default 30,000). */
+  maxWaitMs?: number;
   /** Queries remembered per project, most recent first (default 200: a dashboard view asks about 60). */
   maxQueries?: number;
   /** Queries not asked for this long are forgotten (ms, default one week). */
@@ -47,6 +49,8 @@ interface Noted {
 export class QueryWarmer {
   private readonly noted = new Map<string, Map<string, Noted>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Since when (`performance.now()` ms) each project's scheduled round has been waiting. */
+  private readonly waitingSince = new Map<string, number>();
   private readonly dirty = new Set<string>();
   private readonly unsaved = new Set<string>();
   private saveTimer: NodeJS.Timeout | undefined;
@@ -128,6 +132,7 @@ export class QueryWarmer {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     this.timers.clear();
+    this.waitingSince.clear();
     this.dirty.clear();
     await this.running;
     await this.save();
@@ -138,15 +143,21 @@ export class QueryWarmer {
   }
 
   private schedule(projectId: string): void {
-    // Writes arrive in bursts: the first one sets the timer, the others ride with it. A write while
-    // the queries are being asked makes one more round after this one, but never sooner than the last
-    // round took after its end: under constant ingestion the warmer keeps at most half the time busy.
-    if (this.timers.has(projectId)) return;
-    const delay = Math.max(this.options.delayMs ?? 1_000, this.rest(projectId));
+    // Writes arrive in bursts: each one moves the round to `delayMs` after it, so a bulk load is not
+    // slowed down by rounds over its half-loaded data, but never later than `maxWaitMs` after the first
+    // write waiting, so dashboards stay fresh under constant ingestion. A round also starts no sooner
+    // after the last one ended than the last one took: the warmer keeps at most half the time busy.
+    const now = performance.now();
+    const since = this.waitingSince.get(projectId) ?? now;
+    this.waitingSince.set(projectId, since);
+    const quiet = Math.min(now + (this.options.delayMs ?? 1_000), since + (this.options.maxWaitMs ?? 30_000));
+    const due = Math.max(quiet, now + this.rest(projectId));
+    clearTimeout(this.timers.get(projectId));
     this.timers.set(
       projectId,
       setTimeout(() => {
         this.timers.delete(projectId);
+        this.waitingSince.delete(projectId);
         this.dirty.add(projectId);
         // Checked again once earlier rounds are done: one may have ended since the timer was set.
         this.running = this.running.then(() => {
@@ -154,7 +165,7 @@ export class QueryWarmer {
           this.dirty.delete(projectId);
           this.schedule(projectId);
         });
-      }, delay),
+      }, due - now),
     );
   }
 
