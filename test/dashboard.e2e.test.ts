@@ -9,12 +9,10 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METRICS } from '../src/metrics/catalogue.ts';
 import { fitHealth } from '../src/service/health.ts';
 import { fitChurn, fitClvForProject } from '../src/service/models.ts';
-import { QueryWarmer } from '../src/service/warm.ts';
+import { dashboardSeeds, QueryWarmer } from '../src/service/warm.ts';
 import { systemClock } from '../src/util/clock.ts';
-import { defaultViewQueries } from '../src/views/dashboard.ts';
 import type { CustomerModelsData } from '../web/dashboard/src/api.ts';
 import { formatValue, type Lang, type Unit } from '../web/dashboard/src/format.ts';
 import {
@@ -360,7 +358,7 @@ describe('dashboard in Chromium', () => {
       store: server.store,
       clock: systemClock,
       delayMs: 10,
-      seeds: (now) => defaultViewQueries(now, (metric) => METRICS.has(metric)),
+      seeds: dashboardSeeds,
     });
     await warmer.start();
     await warmer.settled();

@@ -208,6 +208,27 @@ describe.each(ENGINES)('on $name', (engine) => {
     await agree();
   });
 
+  it('metrics sharing a query read it once', async () => {
+    const project = (await env.store.getProject(env.project.projectId))!;
+    const reads: string[] = [];
+    const counting: SqlExecutor = {
+      dialect: env.store.dialect,
+      memo: env.store.memo,
+      select: (sql, params) => {
+        reads.push(sql);
+        return env.store.select(sql, params);
+      },
+    };
+    // A time zone no other question used: nothing of it is in the memo yet.
+    const q = { metrics: ['churn_rate', 'retention_rate', 'retention_rate_simple'], grain: 'month' };
+    const plan = planQuery({ ...q, ...DEMO_YEAR, timezone: 'Asia/Tokyo' }, project, now);
+    const answer = await runQuery(counting, plan);
+    // The three rates come from one read of the customers' flows (the other read lists the periods).
+    expect(reads.filter((sql) => sql.includes('"customers"'))).toHaveLength(1);
+    expectSame(answer, await runQuery(raw(), plan));
+    expect(answer.rows.some((r) => (r.churn_rate as { n: number }).n > 0)).toBe(true);
+  });
+
   it('an answer read before a write and finished after it is not kept', async () => {
     const project = (await env.store.getProject(env.project.projectId))!;
     const customer = String((await one(`SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET 7`)).id);

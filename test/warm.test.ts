@@ -6,9 +6,10 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planQuery } from '../src/engine/plan.ts';
 import { runQuery } from '../src/engine/run.ts';
-import { QueryWarmer } from '../src/service/warm.ts';
+import { dashboardSeeds, QueryWarmer } from '../src/service/warm.ts';
 import { DuckDbStore } from '../src/store/duckdb/store.ts';
 import { fixedClock } from '../src/util/clock.ts';
+import { PAGES, panelShape } from '../src/views/dashboard.ts';
 import { ENGINES } from './engines.ts';
 import { post, query, recordMaker, type TestEnv } from './helpers.ts';
 
@@ -135,6 +136,51 @@ describe.each(ENGINES)('on $name', (engine) => {
       const r = await ask();
       expect(seeded.store.memo.stats.misses).toBe(misses);
       expect(r.rows.find((x) => x.channel === 'email')!.contact_volume).toMatchObject({ value: 1 });
+    } finally {
+      await warmer.close();
+      await seeded.close();
+    }
+  });
+
+  it("the dashboard's seeds answer the panels of other whole months whose totals follow from months", async () => {
+    const clock = fixedClock('2026-10-30T12:00:00Z');
+    const seeded = await engine.make({ clock });
+    const warmer = new QueryWarmer({ store: seeded.store, clock, delayMs: 10, seeds: dashboardSeeds });
+    try {
+      await post(seeded.app, seeded.project.writeKey, [
+        {
+          type: 'customer',
+          id: 'c1',
+          timestamp: '2026-01-05T10:00:00Z',
+          acquiredAt: '2026-01-05T10:00:00Z',
+          segment: 'pro',
+        },
+        rec('contact', 'c1', '2026-03-03', { channel: 'chat', reason: 'fatturazione' }),
+        rec('event', 'c1', '2026-03-10', { name: 'Page Viewed', page: '/prezzi' }),
+        rec('social', 'c1', '2026-03-11', { platform: 'instagram', kind: 'like' }),
+        rec('survey_response', 'c1', '2026-04-03', {
+          surveyId: 's',
+          questionId: 'q',
+          metric: 'nps',
+          score: 9,
+          touchpoint: 'checkout',
+        }),
+      ]);
+      await warmer.start();
+      await warmer.settled();
+      const project = (await seeded.store.getProject(seeded.project.projectId))!;
+      // Not the default view (July to September): a quarter earlier in the year.
+      const view = { from: '2026-02-01', to: '2026-05-01' };
+      const panels = PAGES.flatMap((p) => p.panels).filter((p) => p.by && p.kind !== 'comments');
+      const asked = ['nps', 'contact_volume', 'fcr', 'health_score', 'page_views', 'social_engagement'];
+      for (const metric of asked) {
+        const panel = panels.find((p) => p.metrics.includes(metric))!;
+        const misses = seeded.store.memo.stats.misses;
+        const body = { metrics: [metric], ...view, ...panelShape(panel, view.from, view.to) };
+        const r = await runQuery(seeded.store, planQuery(body, project, clock.now()));
+        expect(seeded.store.memo.stats.misses, `${metric} by ${panel.by}`).toBe(misses);
+        expect(r.rows.length, metric).toBeGreaterThan(0);
+      }
     } finally {
       await warmer.close();
       await seeded.close();

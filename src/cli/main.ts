@@ -14,7 +14,6 @@ import { toCsv } from '../engine/export.ts';
 import { planQuery } from '../engine/plan.ts';
 import type { QueryResult } from '../engine/run.ts';
 import { PolsoError } from '../errors.ts';
-import { METRICS } from '../metrics/catalogue.ts';
 import type { ClvResult } from '../models/clv.ts';
 import { createApp } from '../server/app.ts';
 import { fitHealth } from '../service/health.ts';
@@ -35,14 +34,13 @@ import {
   importFile,
   queryProject,
 } from '../service/operations.ts';
-import { QueryWarmer } from '../service/warm.ts';
+import { dashboardSeeds, QueryWarmer } from '../service/warm.ts';
 import { DuckDbStore } from '../store/duckdb/store.ts';
 import { consoleSms, type Delivery, smtpSender, webhookSms } from '../surveys/delivery.ts';
 import { type ContactPolicy, DEFAULT_POLICY } from '../surveys/policy.ts';
 import { SurveyScheduler } from '../surveys/scheduler.ts';
 import { SurveyService } from '../surveys/service.ts';
 import { systemClock } from '../util/clock.ts';
-import { defaultViewQueries } from '../views/dashboard.ts';
 import { adminCall, newAdminToken, publishServer, unpublishServer, withData } from './runtime.ts';
 
 const env = process.env;
@@ -120,7 +118,7 @@ async function serve(opts: { data: string; port?: number; host: string; quiet?: 
   const warmer = new QueryWarmer({
     store,
     clock: systemClock,
-    seeds: (now) => defaultViewQueries(now, (metric) => METRICS.has(metric)),
+    seeds: dashboardSeeds,
     log: (message, error) => process.stderr.write(`${message}: ${(error as Error).message}\n`),
   });
   const app = createApp({

@@ -109,6 +109,23 @@ const MAX_COHORT_OFFSET = 36;
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const keyOf = (dims: unknown[], period: unknown) => JSON.stringify([...dims, period ?? null]);
 
+/**
+ * Reads once for callers asking the same SQL with the same values at the same time — metrics that
+ * share a query, as churn and both retention rates share the customers' flows. A caller arriving
+ * after a write starts its own read. Rows are shared: callers must not change them.
+ */
+function selectShared(
+  exec: SqlExecutor,
+  projectId: string,
+  sql: string,
+  params: Record<string, string | number | boolean | null>,
+): Promise<Record<string, unknown>[]> {
+  const memo = exec.memo;
+  if (!memo) return exec.select(sql, params);
+  const key = `select|${projectId}|${memo.generation(projectId)}|${sql}|${JSON.stringify(params)}`;
+  return memo.once(key, () => exec.select(sql, params));
+}
+
 /** Runs one metric over one range: cells by dimension values and period. */
 async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, range: Range) {
   const compilers = {
@@ -130,7 +147,7 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
   const compile = type in compilers ? compilers[type as keyof typeof compilers] : aggregateSql;
   const { sql, params } = periodAsText(plan, exec.dialect, compile(plan, m, exec.dialect, range));
   const read = { sql: [sql], usesNow: Object.keys(params).some((p) => p.startsWith('now_')) };
-  const rows = await exec.select(sql, params);
+  const rows = await selectShared(exec, plan.projectId, sql, params);
   const cells = new Map<string, Cell>();
   const dimsOf = (r: Record<string, unknown>) => plan.groupBy.map((_, i) => r[`d${i}`] ?? null);
   for (const r of rows) {
@@ -162,7 +179,7 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
     const stats = periodAsText(plan, exec.dialect, orderStatisticsSql(plan, m, exec.dialect, range, unique));
     read.sql.push(stats.sql);
     const values = new Map<string, Map<number, number>>();
-    for (const r of await exec.select(stats.sql, stats.params)) {
+    for (const r of await selectShared(exec, plan.projectId, stats.sql, stats.params)) {
       const key = keyOf(dimsOf(r), r.period);
       const byRank = values.get(key) ?? new Map<number, number>();
       byRank.set(num(r.rn), Number(r.v));
@@ -257,7 +274,8 @@ async function metricCells(
 ): Promise<Map<string, Cell>> {
   const memo = exec.memo;
   if (!memo) return (await runMetric(exec, plan, m, range)).cells;
-  const months = plan.grain === null && plan.dateOnly && fromMonths(m) ? monthStarts(range) : null;
+  const months =
+    plan.grain === null && plan.dateOnly && totalFromMonths(m.def.measure) ? monthStarts(range) : null;
   if (months && months.length > 1) return totalsOfMonths(exec, plan, m, range, months);
   const signature = JSON.stringify([
     plan.projectId,
@@ -327,8 +345,7 @@ const ADDITIVE = new Set<Measure['type']>([
 const AT_END = new Set<Measure['type']>(['rollingDistinct', 'health', 'openAtEnd']);
 
 /** Whether a metric's total over whole months follows from its monthly cells (see `totalsOfMonths`). */
-function fromMonths(m: MetricPlan): boolean {
-  const measure = m.def.measure;
+export function totalFromMonths(measure: Measure): boolean {
   return (
     (ADDITIVE.has(measure.type) && !(measure.type === 'mean' && measure.parts)) || AT_END.has(measure.type)
   );

@@ -11,9 +11,20 @@
  * would have computed — and it reads records only.
  */
 import { planQuery } from '../engine/plan.ts';
-import { runQuery } from '../engine/run.ts';
+import { runQuery, totalFromMonths } from '../engine/run.ts';
+import { METRICS } from '../metrics/catalogue.ts';
 import { inBackground, type Store } from '../store/store.ts';
 import type { Clock } from '../util/clock.ts';
+import { defaultViewQueries, type ViewQuery } from '../views/dashboard.ts';
+
+/** The dashboard's default views for the metrics the catalogue has: the seeds `polso serve` warms. */
+export function dashboardSeeds(now: Date): ViewQuery[] {
+  return defaultViewQueries(
+    now,
+    (metric) => METRICS.has(metric),
+    (metric) => totalFromMonths(METRICS.get(metric)!.measure),
+  );
+}
 
 export interface WarmOptions {
   store: Store;

@@ -240,11 +240,15 @@ const SERIES_MONTHS = 24;
  * Every query the dashboard asks for the default view of every page (no filters, the previous
  * period compared): the filters' choices, each page's tiles (totals with comparison, and their
  * series) and its panels. Then every tile by month over the two years before the default range
- * ends: a view of other whole months in them finds the months computed, and the totals that follow
- * from months (see `engine/run`) need nothing more. `known` leaves out metrics the catalogue does
- * not have.
+ * ends, and every panel by a dimension, by month, for its metrics whose total over whole months
+ * follows from their months (`fromMonths`, see `engine/run`): a view of other whole months in those
+ * two years finds them computed. `known` leaves out metrics the catalogue does not have.
  */
-export function defaultViewQueries(now: Date, known: (metric: string) => boolean): ViewQuery[] {
+export function defaultViewQueries(
+  now: Date,
+  known: (metric: string) => boolean,
+  fromMonths: (metric: string) => boolean = () => false,
+): ViewQuery[] {
   const { from, to } = defaultRange(now);
   const queries: ViewQuery[] = FILTER_OPTIONS.map(([dim, metric]) => ({
     metrics: [metric],
@@ -268,6 +272,12 @@ export function defaultViewQueries(now: Date, known: (metric: string) => boolean
   const start = new Date(`${to}T00:00:00Z`);
   start.setUTCMonth(start.getUTCMonth() - SERIES_MONTHS);
   const tiles = [...new Set(PAGES.flatMap((p) => p.tiles))].filter(known);
-  queries.push({ metrics: tiles, from: start.toISOString().slice(0, 10), to, grain: 'month' });
+  const series = { from: start.toISOString().slice(0, 10), to, grain: 'month' };
+  queries.push({ metrics: tiles, ...series });
+  for (const panel of PAGES.flatMap((p) => p.panels)) {
+    const metrics = panel.metrics.filter((m) => known(m) && fromMonths(m));
+    if (panel.by && panel.kind !== 'comments' && metrics.length > 0)
+      queries.push({ metrics, groupBy: [panel.by], ...series });
+  }
   return queries;
 }
