@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/dashboard.ts --records 1000000 --runs 3
  *   npx tsx bench/dashboard.ts --url http://127.0.0.1:8787 --key polso_sk_…   # a running server (e.g. quickstart)
+ *   … --from 2026-02-01 --to 2026-05-01 --filter segment=smb                     # another view, filtered
  */
 import {
   launchChromium,
@@ -20,6 +21,13 @@ import { arg, peakRssMb, percentile } from './util.ts';
 const records = Number(arg('records', '1000000'));
 const runs = Number(arg('runs', '3'));
 const range = { from: arg('from', '2026-08-01'), to: arg('to', '2026-11-01') };
+/** Global filters of the view, as in its URL (`--filter segment=smb,channel=chat`). */
+const filters = Object.fromEntries(
+  arg('filter', '')
+    .split(',')
+    .filter(Boolean)
+    .map((f) => f.split('=') as [string, string]),
+);
 const timeoutMs = Number(arg('timeout', '60000'));
 const pages = ['overview', 'feedback', 'service', 'customers', 'digital', 'social', 'customer360'];
 
@@ -45,7 +53,7 @@ try {
   for (let run = 0; run < runs; run++)
     for (const id of pages) {
       t = performance.now();
-      await page.goto(`${url}/?${new URLSearchParams({ page: id, ...range })}`);
+      await page.goto(`${url}/?${new URLSearchParams({ page: id, ...range, ...filters })}`);
       try {
         await waitForNumbers(page, id, timeoutMs);
         times[id]!.push(performance.now() - t);
@@ -75,6 +83,7 @@ try {
       benchmark: 'dashboard-time-to-numbers',
       records: server ? records : `served at ${url}`,
       range,
+      ...(Object.keys(filters).length > 0 ? { filters } : {}),
       runs,
       loadSeconds: Math.round(loadSeconds * 10) / 10,
       msPerPage: perPage,

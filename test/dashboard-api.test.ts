@@ -235,6 +235,11 @@ describe('dashboard API', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ metric: 'contact_volume', type: 'contact', total: 2 });
     expect(res.json().records.map((r: { id: string }) => r.id)).toEqual(['t3', 't1']);
+    // Fewer records than the value counts: the newest, and the count of all of them.
+    const newest = await ask({ ...point, limit: 1 });
+    expect(newest.json()).toMatchObject({ total: 2, records: [{ id: 't3' }] });
+    const none = await ask({ ...point, filters: { channel: ['sms'] } });
+    expect(none.json()).toMatchObject({ total: 0, records: [] });
     const nps = await ask({
       metrics: ['nps'],
       from: '2026-03-01',

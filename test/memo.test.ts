@@ -208,7 +208,7 @@ describe.each(ENGINES)('on $name', (engine) => {
     await agree();
   });
 
-  it('metrics sharing a query read it once', async () => {
+  it('metrics sharing a query read it once, and a question asked again reads nothing', async () => {
     const project = (await env.store.getProject(env.project.projectId))!;
     const reads: string[] = [];
     const counting: SqlExecutor = {
@@ -227,6 +227,10 @@ describe.each(ENGINES)('on $name', (engine) => {
     expect(reads.filter((sql) => sql.includes('"customers"'))).toHaveLength(1);
     expectSame(answer, await runQuery(raw(), plan));
     expect(answer.rows.some((r) => (r.churn_rate as { n: number }).n > 0)).toBe(true);
+    // Asked again, it reads nothing: the cells from the memo, the months from the lists already read.
+    reads.length = 0;
+    expectSame(await runQuery(counting, plan), answer);
+    expect(reads).toEqual([]);
   });
 
   it('an answer read before a write and finished after it is not kept', async () => {

@@ -376,11 +376,12 @@ export function aggregateSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: 
 export function recordsSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range, limit: number) {
   const b = new Binder(d);
   const sc = scope(plan, m, d, b, range);
-  const sql = `SELECT s.*, count(*) OVER () AS _total
-  FROM ${sc.from}
-  WHERE ${sc.where}
-  ORDER BY ${sc.time} DESC, s.id
-  LIMIT ${b.bind(limit, 'limit')}`;
+  // The count apart from the newest rows: a window over every row in scope would carry all their
+  // columns through the sort.
+  const sql = `SELECT t.*, (SELECT count(*) FROM ${sc.from} WHERE ${sc.where}) AS _total
+  FROM (SELECT s.*, ${sc.time} AS _at FROM ${sc.from} WHERE ${sc.where}
+    ORDER BY ${sc.time} DESC, s.id LIMIT ${b.bind(limit, 'limit')}) t
+  ORDER BY t._at DESC, t.id`;
   return { sql, params: b.values };
 }
 

@@ -770,6 +770,13 @@ function compareValues(
 }
 
 /**
+ * Bucket lists already read, by their SQL and values: a list follows from the range, grain and time
+ * zone alone (no table is read), so every query of a dashboard view after the first skips that read.
+ */
+const BUCKETS = new Map<string, string[]>();
+const MAX_BUCKET_LISTS = 1000;
+
+/**
  * Runs a plan.
  * @example const result = await runQuery(store, planQuery(body, project, clock.now()));
  */
@@ -778,7 +785,14 @@ export async function runQuery(exec: SqlExecutor, plan: QueryPlan): Promise<Quer
   const prevRange = plan.compare ? comparisonRange(plan) : null;
   const periodsOf = async (r: Range) => {
     const q = bucketsSql(plan, exec.dialect, r);
-    return q ? (await exec.select(q.sql, q.params)).map((x) => String(x.period)) : [null];
+    if (!q) return [null];
+    const key = `${q.sql}|${JSON.stringify(q.params)}`;
+    const known = BUCKETS.get(key);
+    if (known) return known;
+    const labels = (await exec.select(q.sql, q.params)).map((x) => String(x.period));
+    if (BUCKETS.size >= MAX_BUCKET_LISTS) BUCKETS.delete(BUCKETS.keys().next().value!);
+    BUCKETS.set(key, labels);
+    return labels;
   };
   const periods = await periodsOf(range);
   const prevPeriods = prevRange ? await periodsOf(prevRange) : [];
