@@ -187,6 +187,52 @@ describe.each(ENGINES)('on $name', (engine) => {
     }
   });
 
+  it('rests after a round for as long as the round took', async () => {
+    const clock = fixedClock('2026-10-30T12:00:00Z');
+    const busy = await engine.make({ clock });
+    // Every background read takes 150 ms longer, so a round lasts well over the quiet delay.
+    const slow = Object.create(busy.store, {
+      select: {
+        value: async (sql: string, params: Record<string, string | number | boolean | null>, o?: object) => {
+          if (o && 'background' in o) await new Promise((resolve) => setTimeout(resolve, 150));
+          return busy.store.select(sql, params, o as { background?: boolean });
+        },
+      },
+    });
+    const starts: number[] = [];
+    const seed = { metrics: ['contact_volume', 'nps'], grain: 'month', from: '2026-08-01', to: '2026-11-01' };
+    const warmer = new QueryWarmer({
+      store: slow,
+      clock,
+      delayMs: 10,
+      seeds: () => {
+        starts.push(performance.now());
+        return [seed];
+      },
+    });
+    const write = async (id: string) => {
+      const r = await post(busy.app, busy.project.writeKey, [
+        rec('contact', id, '2026-10-03', { channel: 'chat' }),
+      ]);
+      expect(r.status).toBe(200);
+    };
+    try {
+      await write('c1');
+      await warmer.settled();
+      const ended = performance.now();
+      const took = ended - starts[0]!;
+      expect(took).toBeGreaterThan(150);
+      await write('c2');
+      await warmer.settled();
+      expect(starts).toHaveLength(2);
+      // Without the rest the second round would start 10 ms after the write.
+      expect(starts[1]! - ended).toBeGreaterThanOrEqual(took - 50);
+    } finally {
+      await warmer.close();
+      await busy.close();
+    }
+  });
+
   it('waits for writes to stop before a round, but no longer than maxWaitMs', async () => {
     const clock = fixedClock('2026-10-30T12:00:00Z');
     const busy = await engine.make({ clock });
