@@ -142,7 +142,7 @@ describe.each(ENGINES)('on $name', (engine) => {
     }
   });
 
-  it("the dashboard's seeds answer the panels of other whole months whose totals follow from months", async () => {
+  it("the dashboard's seeds answer other whole months' panels and tiles, filtered on one value too", async () => {
     const clock = fixedClock('2026-10-30T12:00:00Z');
     const seeded = await engine.make({ clock });
     const warmer = new QueryWarmer({ store: seeded.store, clock, delayMs: 10, seeds: dashboardSeeds });
@@ -181,6 +181,21 @@ describe.each(ENGINES)('on $name', (engine) => {
         expect(seeded.store.memo.stats.misses, `${metric} by ${panel.by}`).toBe(misses);
         expect(r.rows.length, metric).toBeGreaterThan(0);
       }
+      // The same view filtered on one segment: tiles whose totals follow from months, and any tile's
+      // series, from the tiles grouped by segment.
+      const filtered = async (body: object) => {
+        const misses = seeded.store.memo.stats.misses;
+        const q = { ...body, ...view, filters: { segment: ['pro'] } };
+        const r = await runQuery(seeded.store, planQuery(q, project, clock.now()));
+        expect(seeded.store.memo.stats.misses, JSON.stringify(body)).toBe(misses);
+        return r.rows;
+      };
+      const [total] = await filtered({
+        metrics: ['nps', 'contact_volume', 'health_score'],
+        compare: 'previous_period',
+      });
+      expect(total).toMatchObject({ nps: { n: 1 }, contact_volume: { value: 1 } });
+      expect(await filtered({ metrics: ['frt', 'churn_rate'], grain: 'month' })).toHaveLength(3);
     } finally {
       await warmer.close();
       await seeded.close();

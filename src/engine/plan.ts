@@ -6,7 +6,7 @@
  */
 import { PolsoError } from '../errors.ts';
 import { METRICS } from '../metrics/catalogue.ts';
-import { DIMENSIONS, type DimensionSource } from '../metrics/dimensions.ts';
+import { DIMENSIONS, type DimensionSource, dimensionApplies } from '../metrics/dimensions.ts';
 import { listItems, type MetricDefinition } from '../metrics/types.ts';
 import {
   type BusinessHours,
@@ -207,8 +207,9 @@ export function planQuery(
   const metrics = defs.map((def): MetricPlan => {
     const dimensions: Record<string, DimensionSource> = {};
     for (const dim of usedDims) {
-      const source = DIMENSIONS.get(dim)!.sources[def.source];
-      if (!source || (def.dimensions && !def.dimensions.includes(dim)))
+      const dimension = DIMENSIONS.get(dim)!;
+      const source = dimension.sources[def.source];
+      if (!source || !dimensionApplies(dimension, def))
         throw new PolsoError(
           'POLSO_DIMENSION_NOT_APPLICABLE',
           `${dim} does not apply to ${def.id} (computed from ${def.source} records)`,

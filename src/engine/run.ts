@@ -271,12 +271,33 @@ async function metricCells(
   m: MetricPlan,
   range: Range,
   periods: (string | null)[],
-): Promise<Map<string, Cell>> {
+): Promise<Map<string, Cell>>;
+/** `held`: only what the memo holds, or null (nothing computed, no look-up counted as a miss). */
+async function metricCells(
+  exec: SqlExecutor,
+  plan: QueryPlan,
+  m: MetricPlan,
+  range: Range,
+  periods: (string | null)[],
+  held: true,
+): Promise<Map<string, Cell> | null>;
+async function metricCells(
+  exec: SqlExecutor,
+  plan: QueryPlan,
+  m: MetricPlan,
+  range: Range,
+  periods: (string | null)[],
+  held = false,
+): Promise<Map<string, Cell> | null> {
   const memo = exec.memo;
   if (!memo) return (await runMetric(exec, plan, m, range)).cells;
+  if (!held) {
+    const coarser = await fromCoarser(exec, plan, m, range, periods);
+    if (coarser) return coarser;
+  }
   const months =
     plan.grain === null && plan.dateOnly && totalFromMonths(m.def.measure) ? monthStarts(range) : null;
-  if (months && months.length > 1) return totalsOfMonths(exec, plan, m, range, months);
+  if (months && months.length > 1) return totalsOfMonths(exec, plan, m, range, months, held);
   const signature = JSON.stringify([
     plan.projectId,
     m.def.id,
@@ -301,12 +322,15 @@ async function metricCells(
     : [{ labels: periods, from: range.from, to: range.to }];
   const slotKey = (s: Slot) => `${signature}|${s.labels[0]}|${s.from}|${s.to}`;
   const clock = nowKey(plan, m);
+  const holds = (entry: MemoCells | undefined) =>
+    entry !== undefined && (entry.nowKey === null || entry.nowKey === clock);
+  if (held && !slots.every((s) => holds(memo.peek(slotKey(s))?.value))) return null;
   const cells = new Map<string, Cell>();
   let first = 0;
   for (; first < slots.length; first++) {
-    const held = memo.get(slotKey(slots[first]!));
-    if (!held || (held.nowKey !== null && held.nowKey !== clock)) break;
-    for (const [k, c] of held.cells) cells.set(k, c);
+    const entry = memo.get(slotKey(slots[first]!));
+    if (!holds(entry)) break;
+    for (const [k, c] of entry!.cells) cells.set(k, c);
   }
   if (first === slots.length) return cells;
   const generation = memo.generation(plan.projectId);
@@ -316,6 +340,43 @@ async function metricCells(
   );
   for (const [k, c] of computed) cells.set(k, c);
   return cells;
+}
+
+/**
+ * A filtered question's cells from a coarser question whose cells the memo holds, without computing
+ * anything: filtering on a dimension the question groups by keeps the groups of those values of the
+ * question without that filter; filtering on one value of a dimension it does not group by is that
+ * value's group of the question grouped by it as well. The records behind each cell are the same
+ * either way, so are the cells. Groups whose value is not text (or is null) are never matched: the
+ * filter compares text.
+ */
+async function fromCoarser(
+  exec: SqlExecutor,
+  plan: QueryPlan,
+  m: MetricPlan,
+  range: Range,
+  periods: (string | null)[],
+): Promise<Map<string, Cell> | null> {
+  for (const [dim, values] of Object.entries(plan.filters)) {
+    const filters = Object.fromEntries(Object.entries(plan.filters).filter(([d]) => d !== dim));
+    const at = plan.groupBy.indexOf(dim);
+    if (at < 0 && values.length > 1) continue;
+    const groupBy = at < 0 ? [...plan.groupBy, dim] : plan.groupBy;
+    const cells = await metricCells(exec, { ...plan, filters, groupBy }, m, range, periods, true);
+    if (!cells) continue;
+    const picked = new Map<string, Cell>();
+    let text = true;
+    for (const [key, cell] of cells) {
+      const parts = JSON.parse(key) as unknown[];
+      const value = parts[at < 0 ? plan.groupBy.length : at];
+      if (value !== null && typeof value !== 'string') text = false;
+      if (typeof value !== 'string' || !values.includes(value)) continue;
+      if (at < 0) parts.splice(plan.groupBy.length, 1);
+      picked.set(JSON.stringify(parts), cell);
+    }
+    if (text) return picked;
+  }
+  return null;
 }
 
 /**
@@ -373,14 +434,20 @@ async function totalsOfMonths(
   m: MetricPlan,
   range: Range,
   months: string[],
-): Promise<Map<string, Cell>> {
-  const atEnd = AT_END.has(m.def.measure.type);
+  held = false,
+): Promise<Map<string, Cell> | null> {
   const last = months.at(-1)!;
-  const monthly = atEnd
-    ? await metricCells(exec, { ...plan, grain: 'month' }, m, { ...range, from: last.slice(0, 10) }, [last])
-    : await metricCells(exec, { ...plan, grain: 'month' }, m, range, months);
+  const monthly = { ...plan, grain: 'month' as const };
+  // A measure taken at the range's end needs its last month only.
+  const [r, labels] = AT_END.has(m.def.measure.type)
+    ? [{ ...range, from: last.slice(0, 10) }, [last]]
+    : [range, months];
+  const cellsOf = held
+    ? await metricCells(exec, monthly, m, r, labels, true)
+    : await metricCells(exec, monthly, m, r, labels);
+  if (!cellsOf) return null;
   const groups = new Map<string, Cell[]>();
-  for (const [key, cell] of monthly) {
+  for (const [key, cell] of cellsOf) {
     const parts = JSON.parse(key) as unknown[];
     const total = keyOf(parts.slice(0, -1), null);
     groups.set(total, [...(groups.get(total) ?? []), cell]);

@@ -5,7 +5,7 @@
  * apply to a metric's records is an error, not a silent blank.
  */
 import { KINDS, type RecordKind } from '../model/kinds.ts';
-import type { Bilingual } from './types.ts';
+import type { Bilingual, MetricDefinition } from './types.ts';
 
 /**
  * Where a dimension's value comes from for one record kind: a column of the record, a trait of its
@@ -91,3 +91,11 @@ const list: Dimension[] = [
 ];
 
 export const DIMENSIONS: ReadonlyMap<string, Dimension> = new Map(list.map((d) => [d.id, d]));
+
+/** Whether a metric can be grouped or filtered by a dimension: its records have it, and the metric allows it. */
+export function dimensionApplies(
+  dim: Dimension,
+  def: Pick<MetricDefinition, 'source' | 'dimensions'>,
+): boolean {
+  return Boolean(dim.sources[def.source]) && (!def.dimensions || def.dimensions.includes(dim.id));
+}

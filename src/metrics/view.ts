@@ -4,7 +4,7 @@
  * source records and fields, parameters with defaults, and the dimensions it can be read by.
  */
 import { METRICS } from './catalogue.ts';
-import { DIMENSIONS } from './dimensions.ts';
+import { DIMENSIONS, dimensionApplies } from './dimensions.ts';
 
 export function catalogueView() {
   return {
@@ -19,9 +19,7 @@ export function catalogueView() {
       source: m.source,
       fields: m.fields,
       params: m.params,
-      dimensions: [...DIMENSIONS.values()]
-        .filter((d) => d.sources[m.source] && (!m.dimensions || m.dimensions.includes(d.id)))
-        .map((d) => d.id),
+      dimensions: [...DIMENSIONS.values()].filter((d) => dimensionApplies(d, m)).map((d) => d.id),
       seeds: m.seeds,
     })),
     dimensions: [...DIMENSIONS.values()].map((d) => ({ id: d.id, name: d.name })),

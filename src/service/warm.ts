@@ -13,17 +13,18 @@
 import { planQuery } from '../engine/plan.ts';
 import { runQuery, totalFromMonths } from '../engine/run.ts';
 import { METRICS } from '../metrics/catalogue.ts';
+import { DIMENSIONS, dimensionApplies } from '../metrics/dimensions.ts';
 import { inBackground, type Store } from '../store/store.ts';
 import type { Clock } from '../util/clock.ts';
 import { defaultViewQueries, type ViewQuery } from '../views/dashboard.ts';
 
 /** The dashboard's default views for the metrics the catalogue has: the seeds `polso serve` warms. */
 export function dashboardSeeds(now: Date): ViewQuery[] {
-  return defaultViewQueries(
-    now,
-    (metric) => METRICS.has(metric),
-    (metric) => totalFromMonths(METRICS.get(metric)!.measure),
-  );
+  return defaultViewQueries(now, {
+    has: (metric) => METRICS.has(metric),
+    fromMonths: (metric) => totalFromMonths(METRICS.get(metric)!.measure),
+    groups: (metric, dim) => dimensionApplies(DIMENSIONS.get(dim)!, METRICS.get(metric)!),
+  });
 }
 
 export interface WarmOptions {

@@ -236,19 +236,26 @@ export interface ViewQuery {
 /** Months of tile series asked after the default view (see `defaultViewQueries`). */
 const SERIES_MONTHS = 24;
 
+/** What the seeds need to know of the catalogue (see `defaultViewQueries`). */
+export interface SeedCatalogue {
+  has(metric: string): boolean;
+  /** Whether the metric's total over whole months follows from its monthly cells (see `engine/run`). */
+  fromMonths(metric: string): boolean;
+  /** Whether the metric can be grouped, and so filtered, by the dimension. */
+  groups(metric: string, dim: string): boolean;
+}
+
 /**
  * Every query the dashboard asks for the default view of every page (no filters, the previous
  * period compared): the filters' choices, each page's tiles (totals with comparison, and their
- * series) and its panels. Then every tile by month over the two years before the default range
- * ends, and every panel by a dimension, by month, for its metrics whose total over whole months
- * follows from their months (`fromMonths`, see `engine/run`): a view of other whole months in those
- * two years finds them computed. `known` leaves out metrics the catalogue does not have.
+ * series) and its panels. Then, by month over the two years before the default range ends: every
+ * tile, every tile by each filter's dimension (a view filtered on one value is answered from these
+ * groups, see `engine/run`), and every panel by a dimension for its metrics whose total over whole
+ * months follows from their months. A view of other whole months in those two years finds them
+ * computed. Metrics the catalogue does not have are left out.
  */
-export function defaultViewQueries(
-  now: Date,
-  known: (metric: string) => boolean,
-  fromMonths: (metric: string) => boolean = () => false,
-): ViewQuery[] {
+export function defaultViewQueries(now: Date, catalogue: SeedCatalogue): ViewQuery[] {
+  const known = (metric: string) => catalogue.has(metric);
   const { from, to } = defaultRange(now);
   const queries: ViewQuery[] = FILTER_OPTIONS.map(([dim, metric]) => ({
     metrics: [metric],
@@ -271,11 +278,15 @@ export function defaultViewQueries(
   }
   const start = new Date(`${to}T00:00:00Z`);
   start.setUTCMonth(start.getUTCMonth() - SERIES_MONTHS);
-  const tiles = [...new Set(PAGES.flatMap((p) => p.tiles))].filter(known);
   const series = { from: start.toISOString().slice(0, 10), to, grain: 'month' };
+  const tiles = [...new Set(PAGES.flatMap((p) => p.tiles))].filter(known);
   queries.push({ metrics: tiles, ...series });
+  for (const [dim] of FILTER_OPTIONS) {
+    const metrics = tiles.filter((m) => catalogue.groups(m, dim));
+    if (metrics.length > 0) queries.push({ metrics, groupBy: [dim], ...series });
+  }
   for (const panel of PAGES.flatMap((p) => p.panels)) {
-    const metrics = panel.metrics.filter((m) => known(m) && fromMonths(m));
+    const metrics = panel.metrics.filter((m) => known(m) && catalogue.fromMonths(m));
     if (panel.by && panel.kind !== 'comments' && metrics.length > 0)
       queries.push({ metrics, groupBy: [panel.by], ...series });
   }
