@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitHealth } from '../src/service/health.ts';
 import { fitChurn, fitClvForProject } from '../src/service/models.ts';
 import { dashboardSeeds, QueryWarmer } from '../src/service/warm.ts';
+import { presetRange, RANGE_PRESETS } from '../src/views/dashboard.ts';
 import { systemClock } from '../src/util/clock.ts';
 import type { CustomerModelsData } from '../web/dashboard/src/api.ts';
 import { formatValue, type Lang, type Unit } from '../web/dashboard/src/format.ts';
@@ -352,7 +353,24 @@ describe('dashboard in Chromium', () => {
     }
   });
 
-  it("opens every page's default view on answers the server's warmer computed beforehand", async () => {
+  it('offers preset ranges: choosing one sets the range in the URL, and a range typed in is custom', async () => {
+    await page.goto(`${server.url}/?page=overview`);
+    await waitForNumbers(page, 'overview');
+    const period = page.getByRole('combobox', { name: 'Periodo', exact: true });
+    expect(await period.inputValue()).toBe('last_3_months');
+    await period.selectOption('last_12_months');
+    const year = presetRange(new Date(), 12);
+    await page.waitForURL(
+      (u) => u.searchParams.get('from') === year.from && u.searchParams.get('to') === year.to,
+    );
+    await waitForNumbers(page, 'overview');
+    expect(await page.getByLabel('Dal').inputValue()).toBe(year.from);
+    await page.getByLabel('Dal').fill('2026-02-03');
+    await page.waitForURL((u) => u.searchParams.get('from') === '2026-02-03');
+    expect(await period.inputValue()).toBe('custom');
+  });
+
+  it("opens every page's default view and preset ranges on answers the server's warmer computed beforehand", async () => {
     // The warmer as `polso serve` starts it: the default view's queries, which nobody has asked yet.
     const warmer = new QueryWarmer({
       store: server.store,
@@ -367,6 +385,14 @@ describe('dashboard in Chromium', () => {
     for (const [id] of PAGES) {
       await page.goto(`${server.url}/?page=${id}`);
       await waitForNumbers(page, id);
+    }
+    // The other preset ranges, too.
+    for (const { months } of RANGE_PRESETS.filter((p) => p.months !== 3)) {
+      const r = presetRange(new Date(), months);
+      for (const [id] of PAGES) {
+        await page.goto(`${server.url}/?${new URLSearchParams({ page: id, ...r })}`);
+        await waitForNumbers(page, id);
+      }
     }
     // The last page's background queries, too, are answered from the memo.
     await new Promise((resolve) => setTimeout(resolve, 1000));

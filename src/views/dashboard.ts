@@ -196,11 +196,34 @@ export const PAGES: readonly PageSpec[] = [
 export const PAGE_IDS = [...PAGES.map((p) => p.id), 'customer360'] as const;
 export type PageId = (typeof PAGE_IDS)[number];
 
-/** The last three whole months before the one `now` falls in (UTC dates, `to` exclusive). */
-export function defaultRange(now: Date): { from: string; to: string } {
+/** The ranges the dashboard offers by name: the last whole months before the current one. */
+export const RANGE_PRESETS = [
+  { id: 'last_month', months: 1 },
+  { id: 'last_3_months', months: 3 },
+  { id: 'last_6_months', months: 6 },
+  { id: 'last_12_months', months: 12 },
+] as const;
+export type RangePreset = (typeof RANGE_PRESETS)[number]['id'];
+
+/** The last `months` whole months before the one `now` falls in (UTC dates, `to` exclusive). */
+export function presetRange(now: Date, months: number): { from: string; to: string } {
   const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 3, 1));
+  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - months, 1));
   return { from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) };
+}
+
+/** The preset a range is, if any. */
+export function presetOf(now: Date, range: { from: string; to: string }): RangePreset | null {
+  const preset = RANGE_PRESETS.find((p) => {
+    const r = presetRange(now, p.months);
+    return r.from === range.from && r.to === range.to;
+  });
+  return preset?.id ?? null;
+}
+
+/** The range a page opens on: the last three whole months. */
+export function defaultRange(now: Date): { from: string; to: string } {
+  return presetRange(now, 3);
 }
 
 /** Month buckets for ranges of a quarter or more, weeks for three weeks or more, else days. */
@@ -245,18 +268,9 @@ export interface SeedCatalogue {
   groups(metric: string, dim: string): boolean;
 }
 
-/**
- * Every query the dashboard asks for the default view of every page (no filters, the previous
- * period compared): the filters' choices, each page's tiles (totals with comparison, and their
- * series) and its panels. Then, by month over the two years before the default range ends: every
- * tile, every tile by each filter's dimension (a view filtered on one value is answered from these
- * groups, see `engine/run`), and every panel by a dimension for its metrics whose total over whole
- * months follows from their months. A view of other whole months in those two years finds them
- * computed. Metrics the catalogue does not have are left out.
- */
-export function defaultViewQueries(now: Date, catalogue: SeedCatalogue): ViewQuery[] {
+/** Every query the dashboard asks for one view of every page (no filters, the previous period compared). */
+function viewQueries(catalogue: SeedCatalogue, from: string, to: string): ViewQuery[] {
   const known = (metric: string) => catalogue.has(metric);
-  const { from, to } = defaultRange(now);
   const queries: ViewQuery[] = FILTER_OPTIONS.map(([dim, metric]) => ({
     metrics: [metric],
     groupBy: [dim],
@@ -276,6 +290,26 @@ export function defaultViewQueries(now: Date, catalogue: SeedCatalogue): ViewQue
         queries.push({ metrics, from, to, ...panelShape(panel, from, to) });
     }
   }
+  return queries;
+}
+
+/**
+ * Every query the dashboard asks for the default view of every page (no filters, the previous
+ * period compared), the filters' choices included; then the same for the other preset ranges. Then,
+ * by month over the two years before the presets end: every tile, every tile by each filter's
+ * dimension (a view filtered on one value is answered from these groups, see `engine/run`), and
+ * every panel by a dimension for its metrics whose total over whole months follows from their
+ * months. A view of other whole months in those two years finds them computed. Metrics the
+ * catalogue does not have are left out.
+ */
+export function defaultViewQueries(now: Date, catalogue: SeedCatalogue): ViewQuery[] {
+  const known = (metric: string) => catalogue.has(metric);
+  const { to } = defaultRange(now);
+  const ranges = [3, ...RANGE_PRESETS.map((p) => p.months).filter((m) => m !== 3)];
+  const queries = ranges.flatMap((months) => {
+    const r = presetRange(now, months);
+    return viewQueries(catalogue, r.from, r.to);
+  });
   const start = new Date(`${to}T00:00:00Z`);
   start.setUTCMonth(start.getUTCMonth() - SERIES_MONTHS);
   const series = { from: start.toISOString().slice(0, 10), to, grain: 'month' };

@@ -5,7 +5,16 @@
  */
 import { StrictMode, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { defaultRange, FILTER_OPTIONS, PAGE_IDS, PAGES, type PageId } from '../../../src/views/dashboard.ts';
+import {
+  defaultRange,
+  FILTER_OPTIONS,
+  PAGE_IDS,
+  PAGES,
+  type PageId,
+  presetOf,
+  presetRange,
+  RANGE_PRESETS,
+} from '../../../src/views/dashboard.ts';
 import { api, type Catalogue, query, type SessionInfo, setCsrf } from './api.ts';
 import { Customer360 } from './customer.tsx';
 import { Drill } from './drill.tsx';
@@ -88,6 +97,25 @@ function FiltersBar({ view, url, setUrl }: { view: View; url: UrlState; setUrl: 
   const name = (dim: string) => view.catalogue.dimensions.find((d) => d.id === dim)?.name[lang] ?? dim;
   return (
     <form className="filters" aria-label={t('filters', lang)} onSubmit={(e) => e.preventDefault()}>
+      <label>
+        {t('period', lang)}
+        <select
+          value={presetOf(new Date(), view) ?? 'custom'}
+          onChange={(e) => {
+            const preset = RANGE_PRESETS.find((p) => p.id === e.target.value);
+            if (preset) setUrl(presetRange(new Date(), preset.months));
+          }}
+        >
+          {RANGE_PRESETS.map((p) => (
+            <option key={p.id} value={p.id}>
+              {t(p.id, lang)}
+            </option>
+          ))}
+          <option value="custom" disabled>
+            {t('custom', lang)}
+          </option>
+        </select>
+      </label>
       <label>
         {t('from', lang)}
         <input
