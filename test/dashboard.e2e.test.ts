@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitHealth } from '../src/service/health.ts';
 import { fitChurn, fitClvForProject } from '../src/service/models.ts';
 import { dashboardSeeds, QueryWarmer } from '../src/service/warm.ts';
-import { presetRange, RANGE_PRESETS } from '../src/views/dashboard.ts';
 import { systemClock } from '../src/util/clock.ts';
+import { presetRange, RANGE_PRESETS } from '../src/views/dashboard.ts';
 import type { CustomerModelsData } from '../web/dashboard/src/api.ts';
 import { formatValue, type Lang, type Unit } from '../web/dashboard/src/format.ts';
 import {
