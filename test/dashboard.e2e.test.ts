@@ -211,6 +211,45 @@ describe('dashboard in Chromium', () => {
     await dialog.getByRole('button', { name: 'Chiudi' }).click();
   });
 
+  it('shows contacts by local weekday and hour as the API counts them, and opens the contacts of a cell', async () => {
+    await visit('service');
+    const panel = page.locator('[data-panel="heatmap"]');
+    await panel.getByText('Valore').click();
+    const shown = await panel
+      .locator('tbody tr')
+      .evaluateAll((rows) =>
+        rows.flatMap((r) =>
+          [...r.querySelectorAll('td[data-hour]')]
+            .filter((td) => td.getAttribute('data-value') !== '0')
+            .map((td) => [
+              Number(r.getAttribute('data-key')),
+              Number(td.getAttribute('data-hour')),
+              Number(td.getAttribute('data-value')),
+            ]),
+        ),
+      );
+    const api_ = await api<{ rows: Record<string, unknown>[] }>('/api/v1/query', {
+      metrics: ['contact_volume'],
+      groupBy: ['weekday', 'hour'],
+      ...RANGE,
+    });
+    const expected = api_.rows
+      .map((r) => [Number(r.weekday), Number(r.hour), (r.contact_volume as Value).value])
+      .filter(([, , v]) => v! > 0)
+      .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+    expect(shown.length).toBeGreaterThan(20);
+    expect(shown).toEqual(expected);
+    // The busiest cell's contacts.
+    const [day, hour, count] = [...expected].sort((a, b) => b[2]! - a[2]!)[0]!;
+    await panel.locator(`tr[data-key="${day}"] td[data-hour="${hour}"] button`).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('.drill-total').waitFor();
+    expect(await dialog.locator('.drill-total').textContent()).toBe(
+      new Intl.NumberFormat('it-IT').format(count!),
+    );
+    await dialog.getByRole('button', { name: 'Chiudi' }).click();
+  });
+
   it('applies a global filter to every tile that takes it, and keeps it in the URL', async () => {
     await visit('feedback');
     await page.getByRole('combobox', { name: 'Canale', exact: true }).selectOption('chat');

@@ -231,6 +231,39 @@ describe.each(ENGINES)('on $name', (engine) => {
       expect(row.contact_volume).toMatchObject({ value: 4, n: 4 });
     });
 
+    it('contacts by local weekday and hour, and filtered on them', async () => {
+      const range = { from: '2026-01-05', to: '2026-01-07' };
+      const cells = async (timezone: string) =>
+        (
+          await query({ metrics: ['contact_volume'], groupBy: ['weekday', 'hour'], ...range, timezone })
+        ).body.rows.map((r: Record<string, unknown>) => [
+          r.weekday,
+          r.hour,
+          (r.contact_volume as { value: number }).value,
+        ]);
+      // Monday 5 January at 10:00–13:00 UTC, Tuesday 6 January three at 10:00 UTC; Rome is UTC+1.
+      expect(await cells('Europe/Rome')).toEqual([
+        [1, 11, 1],
+        [1, 12, 1],
+        [1, 13, 1],
+        [1, 14, 1],
+        [2, 11, 3],
+      ]);
+      expect((await cells('UTC')).map(([d, h]: number[]) => [d, h])).toEqual([
+        [1, 10],
+        [1, 11],
+        [1, 12],
+        [1, 13],
+        [2, 10],
+      ]);
+      const filtered = await query({
+        metrics: ['contact_volume'],
+        filters: { weekday: ['2'], hour: ['11'] },
+        ...range,
+      });
+      expect(filtered.body.rows[0].contact_volume).toMatchObject({ value: 3 });
+    });
+
     it('FRT mean, median and p90 with order-statistic intervals', async () => {
       const r = await query({ metrics: ['frt'], from: '2026-01-06', to: '2026-01-07' });
       const { frt } = r.body.rows[0];

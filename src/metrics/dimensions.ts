@@ -52,6 +52,16 @@ const list: Dimension[] = [
   { id: 'team', name: { it: 'Team', en: 'Team' }, sources: own('team_id', ['contact']) },
   { id: 'direction', name: { it: 'Direzione', en: 'Direction' }, sources: own('direction', ['contact']) },
   {
+    id: 'hour',
+    name: { it: 'Ora del contatto (locale)', en: 'Hour of the contact (local)' },
+    sources: { contact: { localPart: 'ts', part: 'hour' } },
+  },
+  {
+    id: 'weekday',
+    name: { it: 'Giorno del contatto (1 = lunedì)', en: 'Weekday of the contact (1 = Monday)' },
+    sources: { contact: { localPart: 'ts', part: 'isodow' } },
+  },
+  {
     id: 'survey',
     name: { it: 'Sondaggio', en: 'Survey' },
     sources: own('survey_id', ['survey_response', 'survey_invitation']),

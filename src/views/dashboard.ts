@@ -12,7 +12,7 @@ import type { Bilingual } from '../metrics/types.ts';
 /**
  * How a panel draws its query: `bar` (one metric by a dimension), `line` (metrics over time),
  * `split` (NPS promoters/passives/detractors by a dimension), `parts` (the four parts of AHT),
- * `heatmap` (contact volume by hour × weekday), `table` (metrics by a dimension), `comments` (newest
+ * `heatmap` (contact volume by local weekday × hour), `table` (metrics by a dimension), `comments` (newest
  * survey comments).
  */
 export type PanelKind = 'bar' | 'line' | 'split' | 'parts' | 'heatmap' | 'table' | 'comments';
@@ -235,7 +235,7 @@ export function grainOf(from: string, to: string): 'month' | 'week' | 'day' {
 /** What a panel's query adds to the view's metrics, range and filters: a grain or a dimension. */
 export function panelShape(panel: Panel, from: string, to: string): { grain?: string; groupBy?: string[] } {
   if (panel.kind === 'line') return { grain: grainOf(from, to) };
-  if (panel.kind === 'heatmap') return { grain: 'hour' };
+  if (panel.kind === 'heatmap') return { groupBy: ['weekday', 'hour'] };
   return panel.by ? { groupBy: [panel.by] } : {};
 }
 

@@ -70,7 +70,10 @@ const WORDS = {
     it: 'Clicca un punto del grafico per vedere i record.',
     en: 'Click a point of the chart to see its records.',
   },
-  heatmapHint: { it: 'Contatti per ora e giorno della settimana', en: 'Contacts by hour and weekday' },
+  heatmapHint: {
+    it: 'Contatti per ora e giorno della settimana; clicca una casella per vederli.',
+    en: 'Contacts by hour and weekday; click a cell to see them.',
+  },
   doesNotApply: { it: 'filtro non applicabile', en: 'filter does not apply' },
   definition: { it: 'Definizione', en: 'Definition' },
   formula: { it: 'Formula', en: 'Formula' },

@@ -45,11 +45,7 @@ function axisLabel(view: View, value: string, grain: string) {
 /** Hour × weekday counts (Monday first) from hourly buckets `YYYY-MM-DDTHH:MM`. */
 export function hourByWeekday(rows: Row[], metric: string): number[][] {
   const grid = Array.from({ length: 7 }, () => Array<number>(24).fill(0));
-  for (const r of rows) {
-    const p = String(r.period);
-    const weekday = (new Date(`${p.slice(0, 10)}T12:00:00Z`).getUTCDay() + 6) % 7;
-    grid[weekday]![Number(p.slice(11, 13))]! += cellValue(r, metric) ?? 0;
-  }
+  for (const r of rows) grid[Number(r.weekday) - 1]![Number(r.hour)]! += cellValue(r, metric) ?? 0;
   return grid;
 }
 
@@ -169,6 +165,48 @@ function drawing(
   };
 }
 
+/** The heat map's numbers as a weekday × hour table; a cell opens the contacts behind it. */
+function HeatmapTable({ view, metric, rows }: { view: View; metric: CatalogueMetric; rows: Row[] }) {
+  const grid = hourByWeekday(rows, metric.id);
+  const hours = Array.from({ length: 24 }, (_, h) => h);
+  return (
+    <table className="numbers heatmap">
+      <thead>
+        <tr>
+          <td />
+          {hours.map((h) => (
+            <th scope="col" key={h}>
+              {h}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {grid.map((values, day) => (
+          <tr key={WEEKDAYS.en[day]} data-key={String(day + 1)}>
+            <th scope="row">{WEEKDAYS[view.lang][day]}</th>
+            {values.map((v, h) => (
+              <td key={hours[h]} data-hour={h} data-value={v}>
+                {v > 0 ? (
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => view.drill(heatmapDrill(view, metric, day, h))}
+                  >
+                    {formatNumber(v, view.lang)}
+                  </button>
+                ) : (
+                  formatNumber(0, view.lang)
+                )}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 /** A table of the panel's numbers (the chart's values, readable and testable). */
 function NumbersTable({
   view,
@@ -222,6 +260,18 @@ function NumbersTable({
       </tbody>
     </table>
   );
+}
+
+/** The drill-down request for a clicked cell of the heat map: the contacts of that weekday and hour. */
+function heatmapDrill(view: View, metric: CatalogueMetric, day: number, hour: number) {
+  const { filters } = applicable(view, [metric]);
+  return {
+    metric: metric.id,
+    from: view.from,
+    to: view.to,
+    filters: { ...filters, weekday: [String(day + 1)], hour: [String(hour)] },
+    title: `${metric.name[view.lang]} · ${WEEKDAYS[view.lang][day]} ${hour}:00`,
+  };
 }
 
 /** The drill-down request for a clicked category (a dimension value or a period). */
@@ -366,7 +416,9 @@ function QueryPanel({ panel, metrics }: { panel: Panel; metrics: CatalogueMetric
           label={`${panel.title[view.lang]}. ${panel.kind === 'heatmap' ? t('heatmapHint', view.lang) : t('drillHint', view.lang)}`}
           onClick={
             panel.kind === 'heatmap'
-              ? undefined
+              ? // The cells are listed weekday by weekday, 24 hours each.
+                (c) =>
+                  view.drill(heatmapDrill(view, metrics[0]!, Math.floor(c.dataIndex / 24), c.dataIndex % 24))
               : (c) => {
                   const metric =
                     panel.kind === 'line' ? (metrics[c.seriesIndex] ?? metrics[0]!) : metrics[0]!;
@@ -375,6 +427,14 @@ function QueryPanel({ panel, metrics }: { panel: Panel; metrics: CatalogueMetric
                 }
           }
         />
+      )}
+      {data && rows.length > 0 && panel.kind === 'heatmap' && (
+        <details>
+          <summary>{t('value', view.lang)}</summary>
+          <div className="scroll">
+            <HeatmapTable view={view} metric={metrics[0]!} rows={rows} />
+          </div>
+        </details>
       )}
       {data &&
         rows.length > 0 &&
