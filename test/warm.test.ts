@@ -9,7 +9,7 @@ import { runQuery } from '../src/engine/run.ts';
 import { dashboardSeeds, QueryWarmer } from '../src/service/warm.ts';
 import { DuckDbStore } from '../src/store/duckdb/store.ts';
 import { fixedClock } from '../src/util/clock.ts';
-import { PAGES, panelShape } from '../src/views/dashboard.ts';
+import { PAGES, panelShape, presetRange } from '../src/views/dashboard.ts';
 import { ENGINES } from './engines.ts';
 import { post, query, recordMaker, type TestEnv } from './helpers.ts';
 
@@ -196,6 +196,14 @@ describe.each(ENGINES)('on $name', (engine) => {
       });
       expect(total).toMatchObject({ nps: { n: 1 }, contact_volume: { value: 1 } });
       expect(await filtered({ metrics: ['frt', 'churn_rate'], grain: 'month' })).toHaveLength(3);
+      // A preset view filtered on one value: every tile, whether or not its total follows from months.
+      const preset = { ...presetRange(clock.now(), 6), filters: { segment: ['pro'] } };
+      const misses = seeded.store.memo.stats.misses;
+      const tiles = { metrics: ['frt', 'churn_rate', 'active_users', 'nps'], compare: 'previous_period' };
+      const [row] = (await runQuery(seeded.store, planQuery({ ...tiles, ...preset }, project, clock.now())))
+        .rows;
+      expect(seeded.store.memo.stats.misses).toBe(misses);
+      expect(row).toMatchObject({ nps: { n: 1 } });
     } finally {
       await warmer.close();
       await seeded.close();

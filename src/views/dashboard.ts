@@ -268,7 +268,10 @@ export interface SeedCatalogue {
   groups(metric: string, dim: string): boolean;
 }
 
-/** Every query the dashboard asks for one view of every page (no filters, the previous period compared). */
+/**
+ * Every query the dashboard asks for one view of every page (no filters, the previous period
+ * compared), and its tiles by each filter's dimension.
+ */
 function viewQueries(catalogue: SeedCatalogue, from: string, to: string): ViewQuery[] {
   const known = (metric: string) => catalogue.has(metric);
   const queries: ViewQuery[] = FILTER_OPTIONS.map(([dim, metric]) => ({
@@ -290,12 +293,23 @@ function viewQueries(catalogue: SeedCatalogue, from: string, to: string): ViewQu
         queries.push({ metrics, from, to, ...panelShape(panel, from, to) });
     }
   }
+  // The tiles by each filter's dimension, so that the view filtered on one value finds them too
+  // (series by month come from the two years of months, see `defaultViewQueries`).
+  const tiles = [...new Set(PAGES.flatMap((p) => p.tiles))].filter(known);
+  for (const [dim] of FILTER_OPTIONS) {
+    const metrics = tiles.filter((m) => catalogue.groups(m, dim));
+    if (metrics.length === 0) continue;
+    queries.push({ metrics, from, to, groupBy: [dim], compare: 'previous_period' });
+    if (grainOf(from, to) !== 'month')
+      queries.push({ metrics, from, to, groupBy: [dim], grain: grainOf(from, to) });
+  }
   return queries;
 }
 
 /**
  * Every query the dashboard asks for the default view of every page (no filters, the previous
- * period compared), the filters' choices included; then the same for the other preset ranges. Then,
+ * period compared), the filters' choices included, and its tiles by each filter's dimension; then
+ * the same for the other preset ranges. Then,
  * by month over the two years before the presets end: every tile, every tile by each filter's
  * dimension (a view filtered on one value is answered from these groups, see `engine/run`), and
  * every panel by a dimension for its metrics whose total over whole months follows from their
