@@ -139,6 +139,37 @@ describe.each(ENGINES)('on $name', (engine) => {
     expect(env.store.memo.stats.misses).toBeGreaterThan(misses);
   });
 
+  it("keeps a month through records of the next one, by the local midnight of the question's zone", async () => {
+    const project = (await env.store.getProject(env.project.projectId))!;
+    const q = { metrics: ['contact_volume', 'nps'], grain: 'month', from: '2026-09-01' };
+    const rome = planQuery({ ...q, to: '2026-11-01' }, project, now);
+    const tokyo = planQuery({ ...q, to: '2026-11-01', timezone: 'Asia/Tokyo' }, project, now);
+    await runQuery(env.store, rome);
+    await runQuery(env.store, tokyo);
+    const contact = (id: string, timestamp: string) => ({
+      type: 'contact',
+      id,
+      timestamp,
+      customerId: 'c-midnight',
+      channel: 'chat',
+    });
+    // 1 November at 02:00 in Rome: November there; in Tokyo it is already 10:00 on 1 November.
+    await send([contact('next-month-1', '2026-11-01T01:00:00Z')]);
+    let misses = env.store.memo.stats.misses;
+    expectSame(await runQuery(env.store, rome), await runQuery(raw(), rome));
+    expectSame(await runQuery(env.store, tokyo), await runQuery(raw(), tokyo));
+    expect(env.store.memo.stats.misses).toBe(misses);
+    // 31 October at 23:30 in Rome: October's count moves; in Tokyo it is November.
+    await send([contact('last-minute-1', '2026-10-31T22:30:00Z')]);
+    misses = env.store.memo.stats.misses;
+    const moved = await runQuery(env.store, rome);
+    expect(env.store.memo.stats.misses).toBeGreaterThan(misses);
+    expectSame(moved, await runQuery(raw(), rome));
+    misses = env.store.memo.stats.misses;
+    expectSame(await runQuery(env.store, tokyo), await runQuery(raw(), tokyo));
+    expect(env.store.memo.stats.misses).toBe(misses);
+  });
+
   it('a backfill into an early month and a contact moved to another month', async () => {
     const customer = String((await one(`SELECT id FROM customers ORDER BY id DESC LIMIT 1`)).id);
     await send([

@@ -206,8 +206,18 @@ async function runMetric(exec: SqlExecutor, plan: QueryPlan, m: MetricPlan, rang
 }
 
 const DAY_MS = 86_400_000;
-/** UTC offsets lie within ±14 hours: a local midnight comes at most this long after the same reading in UTC. */
-const MAX_OFFSET_MS = 14 * 3_600_000;
+const HOUR_MS = 3_600_000;
+
+/**
+ * An instant by which the local day `date` has begun in `zone`: its midnight at the smallest offset
+ * the zone has within a day of it, plus an hour to spare (a change of offset at midnight). Records
+ * from then on fall on that day or later.
+ */
+function localDayBegun(date: string, zone: string): number {
+  const utc = Date.parse(`${date}T00:00:00Z`);
+  const offset = Math.min(...[utc - DAY_MS, utc, utc + DAY_MS].map((t) => offsetAt(zone, t)));
+  return utc - offset + HOUR_MS;
+}
 /** Tables a metric's SQL can read (a name appearing in the SQL text counts as read). */
 const TABLES = [...Object.values(KINDS).map((k) => k.table), 'customer_scores'];
 
@@ -513,7 +523,7 @@ async function computeSlots(
   }
   for (const slot of slots) {
     // An instant by which the slot has ended, plus how long later records can still change it.
-    const end = plan.dateOnly ? Date.parse(`${slot.to}T00:00:00Z`) + MAX_OFFSET_MS : Date.parse(slot.to);
+    const end = plan.dateOnly ? localDayBegun(slot.to, plan.timezone) : Date.parse(slot.to);
     const horizon = end + lookahead(m);
     const cells = byPeriod.get(o.perPeriod ? slot.labels[0] : null) ?? new Map<string, Cell>();
     exec.memo!.put(
