@@ -348,6 +348,79 @@ describe('dashboard in Chromium', () => {
     await shoot('customer360');
   });
 
+  it("draws the customers page's health bands, cohorts and model distributions as the API answers them", async () => {
+    // After the models' fits of the customer 360 test.
+    await visit('customers');
+    const it_ = new Intl.NumberFormat('it-IT');
+    const cellsOf = (panel: string) =>
+      page
+        .locator(`[data-panel="${panel}"] tbody tr`)
+        .evaluateAll((rows) =>
+          rows.map((r) => [
+            r.getAttribute('data-key'),
+            ...[...r.querySelectorAll('td')].map((td) => td.textContent),
+          ]),
+        );
+    const ask = (body: object) => api<{ rows: Record<string, unknown>[] }>('/api/v1/query', body);
+    const pct = (v: number | null) => formatValue(v, 'percent', 'it');
+    // Health bands by segment: the red, yellow and green shares of each segment's customers.
+    type Health = Value & { bands: Record<string, number> };
+    const health = await ask({ metrics: ['health_score'], groupBy: ['segment'], ...RANGE });
+    expect(health.rows.length).toBeGreaterThan(1);
+    expect(await cellsOf('health-bands')).toEqual(
+      health.rows.map((r) => {
+        const h = r.health_score as Health;
+        const share = (k: string) => Math.round((1000 * h.bands[k]!) / h.n) / 10;
+        return [String(r.segment), ...['red', 'yellow', 'green'].map((k) => pct(share(k))), it_.format(h.n)];
+      }),
+    );
+    // Cohorts: each acquisition month's size and its retention k months on.
+    type Cohort = Value & { curve: { k: number; n: number; rate: number | null }[] };
+    const cohorts = await ask({ metrics: ['cohort_retention'], grain: 'month', ...RANGE });
+    const months = Math.max(
+      ...cohorts.rows.flatMap((r) => (r.cohort_retention as Cohort).curve.map((p) => p.k)),
+    );
+    expect(months).toBeGreaterThan(0);
+    expect(await cellsOf('cohorts')).toEqual(
+      cohorts.rows.map((r) => {
+        const curve = (r.cohort_retention as Cohort).curve;
+        return [
+          String(r.period),
+          it_.format(curve[0]?.n ?? 0),
+          ...Array.from({ length: months + 1 }, (_, k) => pct(curve.find((p) => p.k === k)?.rate ?? null)),
+        ];
+      }),
+    );
+    // The latest fits' distributions, whatever the view's dates.
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const years = new Date();
+    years.setUTCFullYear(years.getUTCFullYear() - 10);
+    const latest = { from: day(years.getTime()), to: day(Date.now() + 86_400_000) };
+    type Scores = Value & { bins: { from: number; n: number }[] };
+    for (const [panel, metric] of [
+      ['clv-distribution', 'clv_predicted'],
+      ['churn-risk-distribution', 'churn_risk'],
+    ] as const) {
+      const [total] = (await ask({ metrics: [metric], ...latest })).rows;
+      const { bins, n } = total![metric] as Scores;
+      expect(n, metric).toBeGreaterThan(100);
+      expect(bins.reduce((a, b) => a + b.n, 0)).toBe(n);
+      const shown = await cellsOf(panel);
+      expect(shown.map((r) => [r[0], r[1]])).toEqual(bins.map((b) => [String(b.from), it_.format(b.n)]));
+    }
+    // A cohort opens its customers: those acquired in that month.
+    const [first] = cohorts.rows;
+    await page.locator(`[data-panel="cohorts"] tr[data-key="${String(first!.period)}"] button`).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('.drill-total').waitFor();
+    expect(await dialog.locator('.drill-total').textContent()).toBe(
+      it_.format((first!.cohort_retention as Cohort).curve[0]!.n),
+    );
+    await dialog.getByRole('button', { name: 'Chiudi' }).click();
+    await axe('customers-models');
+    await shoot('customers-models');
+  });
+
   it('fits a phone screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await visit('overview');

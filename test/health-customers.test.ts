@@ -289,6 +289,30 @@ describe.each(ENGINES)('on $name', (engine) => {
     });
     expect(byMonth.body.rows.map((r: { clv_predicted: { n: number } }) => r.clv_predicted.n)).toEqual([0, 3]);
     expect(byMonth.body.rows[1].clv_predicted.value).toBe(150);
+    // The distribution: customers per band, the band's lower edge included, its upper edge not; over
+    // whole months the bands of each month add up (100 falls in 100–250, not 50–100).
+    const bands = (from: number, to: number | null, n: number) => ({ from, to, n });
+    for (const range of [
+      { from: '2026-06-01', to: '2026-07-01' },
+      { from: '2026-01-01', to: '2026-07-01' },
+      { from: '2026-05-31', to: '2026-06-28' },
+    ]) {
+      const total = await query(env, { metrics: ['clv_predicted', 'churn_risk'], ...range });
+      expect(total.body.rows[0].clv_predicted.bins, JSON.stringify(range)).toEqual([
+        bands(0, 50, 0),
+        bands(50, 100, 1),
+        bands(100, 250, 1),
+        bands(250, 500, 1),
+        bands(500, 1000, 0),
+        bands(1000, 2500, 0),
+        bands(2500, 5000, 0),
+        bands(5000, null, 0),
+      ]);
+      // Risk in percent: 10 is in 10–20, 70 in 70–80.
+      expect(total.body.rows[0].churn_risk.bins.map((b: { n: number }) => b.n)).toEqual([
+        0, 1, 0, 0, 0, 0, 0, 1, 0, 0,
+      ]);
+    }
     // The 360's models panel and the priority read the stored scores: A is platinum, green, low risk.
     const res = await env.app.inject({
       method: 'GET',

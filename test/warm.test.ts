@@ -176,7 +176,7 @@ describe.each(ENGINES)('on $name', (engine) => {
       for (const metric of asked) {
         const panel = panels.find((p) => p.metrics.includes(metric))!;
         const misses = seeded.store.memo.stats.misses;
-        const body = { metrics: [metric], ...view, ...panelShape(panel, view.from, view.to) };
+        const body = { metrics: [metric], ...view, ...panelShape(panel, view.from, view.to, clock.now()) };
         const r = await runQuery(seeded.store, planQuery(body, project, clock.now()));
         expect(seeded.store.memo.stats.misses, `${metric} by ${panel.by}`).toBe(misses);
         expect(r.rows.length, metric).toBeGreaterThan(0);

@@ -928,7 +928,8 @@ export function healthCustomersSql(
 
 /**
  * Stored model scores (`customer_scores`) of the customers in scope, placed at their fit's date: the
- * latest fit's value per customer, its count, mean and variance per dimension values and period.
+ * latest fit's value per customer, its count, mean and variance per dimension values and period, and
+ * the customers in each of the measure's bands (`bin_0…`).
  */
 export function scoreSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Range) {
   const measure = m.def.measure;
@@ -940,7 +941,12 @@ export function scoreSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Rang
   const g = grouping(plan, dims, plan.grain ? d.bucket('sc.fitted_at', plan.grain, tz) : null);
   const project = b.bind(plan.projectId, 'project');
   const value = `sc.value * ${b.bind(measure.scale ?? 1, 'scale')}`;
-  const sql = `SELECT ${[...g.select, 'count(*) AS n', `avg(${value}) AS mean`, `${d.varSamp(value)} AS variance`].join(', ')}
+  const edges = (measure.bins ?? []).map((e) => b.bind(e, 'edge'));
+  const bins = edges.map((lo, i) => {
+    const hi = edges[i + 1];
+    return `${d.countIf(hi ? `${value} >= ${lo} AND ${value} < ${hi}` : `${value} >= ${lo}`)} AS bin_${i}`;
+  });
+  const sql = `SELECT ${[...g.select, 'count(*) AS n', `avg(${value}) AS mean`, `${d.varSamp(value)} AS variance`, ...bins].join(', ')}
     FROM customer_scores sc
     JOIN ${d.ident(KINDS.customer.table)} s ON s.project_id = sc.project_id AND s.id = sc.customer_id
     WHERE ${[

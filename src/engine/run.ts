@@ -484,11 +484,16 @@ function addCells(measure: Measure, cells: Cell[]): Cell {
       squares += (k - 1) * variance + k * mean * mean;
     }
     const mean = n > 0 ? sum / n : null;
+    const bins: Record<string, number> = {};
+    for (const c of cells)
+      for (const [field, v] of Object.entries(c.agg))
+        if (field.startsWith('bin_')) bins[field] = (bins[field] ?? 0) + num(v);
     return {
       agg: {
         n,
         mean,
         variance: n > 1 && mean !== null ? Math.max(0, (squares - n * mean * mean) / (n - 1)) : null,
+        ...bins,
       },
     };
   }
@@ -621,6 +626,12 @@ function metricValue(m: MetricPlan, cell: Cell | undefined, minSample: number, d
       if (measure.type === 'duration') {
         out.median = cell?.quantiles?.median ?? { value: null, ci: null };
         out.p90 = cell?.quantiles?.p90 ?? { value: null, ci: null };
+      } else if (measure.type === 'score' && measure.bins) {
+        out.bins = measure.bins.map((lo, i) => ({
+          from: lo,
+          to: measure.bins![i + 1] ?? null,
+          n: num(a?.[`bin_${i}`]),
+        }));
       } else if (measure.type === 'mean' && measure.parts) {
         out.parts = Object.fromEntries(
           Object.keys(measure.parts).map((name) => [

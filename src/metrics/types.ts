@@ -75,7 +75,13 @@ export type Measure =
   | { readonly type: 'engagement' }
   | { readonly type: 'eventFunnel'; readonly person: Expr }
   | { readonly type: 'health' }
-  | { readonly type: 'score'; readonly score: string; readonly scale?: number }
+  | {
+      readonly type: 'score';
+      readonly score: string;
+      readonly scale?: number;
+      /** Lower edges of the bands counted for the distribution (ascending; the last band is open). */
+      readonly bins?: readonly number[];
+    }
   | {
       readonly type: 'revenueFlow';
       readonly mrr: Expr;

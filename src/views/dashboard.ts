@@ -13,9 +13,21 @@ import type { Bilingual } from '../metrics/types.ts';
  * How a panel draws its query: `bar` (one metric by a dimension), `line` (metrics over time),
  * `split` (NPS promoters/passives/detractors by a dimension), `parts` (the four parts of AHT),
  * `heatmap` (contact volume by local weekday × hour), `table` (metrics by a dimension), `comments` (newest
- * survey comments).
+ * survey comments), `bands` (the health score's red, yellow and green shares by a dimension), `cohorts`
+ * (retention of each monthly acquisition cohort k months on), `histogram` (customers by band of a
+ * stored model score, as of the latest fit).
  */
-export type PanelKind = 'bar' | 'line' | 'split' | 'parts' | 'heatmap' | 'table' | 'comments';
+export type PanelKind =
+  | 'bar'
+  | 'line'
+  | 'split'
+  | 'parts'
+  | 'heatmap'
+  | 'table'
+  | 'comments'
+  | 'bands'
+  | 'cohorts'
+  | 'histogram';
 
 export interface Panel {
   id: string;
@@ -146,9 +158,47 @@ export const PAGES: readonly PageSpec[] = [
         'Churn and retention',
       ),
       bar('churn-segment', 'churn_rate', 'segment', 'Abbandono per segmento', 'Churn by segment'),
-      bar('cohorts', 'cohort_retention', 'segment', 'Fidelizzazione per coorte', 'Cohort retention'),
-      bar('clv-segment', 'clv_historical', 'segment', 'CLV per segmento', 'CLV by segment'),
-      bar('health-bands', 'health_score', 'segment', 'Fasce di salute', 'Health score bands'),
+      {
+        id: 'cohorts',
+        title: {
+          it: 'Fidelizzazione per coorte di acquisizione (mesi dopo)',
+          en: 'Retention by acquisition cohort (months on)',
+        },
+        kind: 'cohorts',
+        metrics: ['cohort_retention'],
+      },
+      {
+        id: 'clv-distribution',
+        title: {
+          it: 'Distribuzione del CLV previsto (ultima stima)',
+          en: 'Predicted CLV distribution (latest fit)',
+        },
+        kind: 'histogram',
+        metrics: ['clv_predicted'],
+      },
+      {
+        id: 'churn-risk-distribution',
+        title: {
+          it: 'Distribuzione del rischio di abbandono (ultima stima)',
+          en: 'Churn risk distribution (latest fit)',
+        },
+        kind: 'histogram',
+        metrics: ['churn_risk'],
+      },
+      bar(
+        'clv-segment',
+        'clv_historical',
+        'segment',
+        'CLV storico per segmento',
+        'Historical CLV by segment',
+      ),
+      {
+        id: 'health-bands',
+        title: { it: 'Fasce di salute per segmento', en: 'Health score bands by segment' },
+        kind: 'bands',
+        metrics: ['health_score'],
+        by: 'segment',
+      },
     ],
   },
   {
@@ -232,10 +282,29 @@ export function grainOf(from: string, to: string): 'month' | 'week' | 'day' {
   return days >= 85 ? 'month' : days >= 21 ? 'week' : 'day';
 }
 
-/** What a panel's query adds to the view's metrics, range and filters: a grain or a dimension. */
-export function panelShape(panel: Panel, from: string, to: string): { grain?: string; groupBy?: string[] } {
+/** How far back a panel of stored model scores looks for the latest fit. */
+const SCORES_YEARS = 10;
+
+/**
+ * What a panel's query adds to the view's metrics, range and filters: a grain or a dimension — or,
+ * for stored model scores (a snapshot placed at its fit), the ten years up to the day after `now`, so
+ * the panel shows the latest fit whatever the view's dates.
+ */
+export function panelShape(
+  panel: Panel,
+  from: string,
+  to: string,
+  now: Date,
+): { grain?: string; groupBy?: string[]; from?: string; to?: string } {
   if (panel.kind === 'line') return { grain: grainOf(from, to) };
+  if (panel.kind === 'cohorts') return { grain: 'month' };
   if (panel.kind === 'heatmap') return { groupBy: ['weekday', 'hour'] };
+  if (panel.kind === 'histogram') {
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    const start = new Date(now);
+    start.setUTCFullYear(start.getUTCFullYear() - SCORES_YEARS);
+    return { from: day(start), to: day(new Date(now.getTime() + 86_400_000)) };
+  }
   return panel.by ? { groupBy: [panel.by] } : {};
 }
 
@@ -272,7 +341,7 @@ export interface SeedCatalogue {
  * Every query the dashboard asks for one view of every page (no filters, the previous period
  * compared), and its tiles by each filter's dimension.
  */
-function viewQueries(catalogue: SeedCatalogue, from: string, to: string): ViewQuery[] {
+function viewQueries(catalogue: SeedCatalogue, from: string, to: string, now: Date): ViewQuery[] {
   const known = (metric: string) => catalogue.has(metric);
   const queries: ViewQuery[] = FILTER_OPTIONS.map(([dim, metric]) => ({
     metrics: [metric],
@@ -290,7 +359,7 @@ function viewQueries(catalogue: SeedCatalogue, from: string, to: string): ViewQu
     for (const panel of page.panels) {
       const metrics = panel.metrics.filter(known);
       if (panel.kind !== 'comments' && metrics.length > 0)
-        queries.push({ metrics, from, to, ...panelShape(panel, from, to) });
+        queries.push({ metrics, from, to, ...panelShape(panel, from, to, now) });
     }
   }
   // The tiles by each filter's dimension, so that the view filtered on one value finds them too
@@ -322,7 +391,7 @@ export function defaultViewQueries(now: Date, catalogue: SeedCatalogue): ViewQue
   const ranges = [3, ...RANGE_PRESETS.map((p) => p.months).filter((m) => m !== 3)];
   const queries = ranges.flatMap((months) => {
     const r = presetRange(now, months);
-    return viewQueries(catalogue, r.from, r.to);
+    return viewQueries(catalogue, r.from, r.to, now);
   });
   const start = new Date(`${to}T00:00:00Z`);
   start.setUTCMonth(start.getUTCMonth() - SERIES_MONTHS);

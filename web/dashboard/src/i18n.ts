@@ -65,6 +65,10 @@ const WORDS = {
   commentsOf: { it: 'Commenti più recenti', en: 'Newest comments' },
   filterText: { it: 'Filtra il testo', en: 'Filter the text' },
   noData: { it: 'Nessun dato nel periodo', en: 'No data in the period' },
+  noFit: {
+    it: 'Nessun cliente ha ancora un punteggio: stimare il modello con `polso fit`.',
+    en: 'No customer has a score yet: fit the model with `polso fit`.',
+  },
   error: { it: 'Errore', en: 'Error' },
   drillHint: {
     it: 'Clicca un punto del grafico per vedere i record.',
@@ -82,6 +86,9 @@ const WORDS = {
   by: { it: 'per', en: 'by' },
   period: { it: 'Periodo', en: 'Period' },
   value: { it: 'Valore', en: 'Value' },
+  cohort: { it: 'Coorte', en: 'Cohort' },
+  band: { it: 'Fascia', en: 'Band' },
+  share: { it: 'Quota', en: 'Share' },
   clv: { it: 'Valore del cliente (CLV)', en: 'Customer lifetime value' },
   health: { it: 'Salute del cliente', en: 'Customer health' },
   models: { it: 'Modelli del cliente', en: 'Customer models' },

@@ -27,7 +27,7 @@ const WEEKDAYS = {
 
 /** The query a panel runs. */
 export function panelQuery(view: View, panel: Panel): QueryBody {
-  return body(view, panel.metrics, panelShape(panel, view.from, view.to));
+  return body(view, panel.metrics, panelShape(panel, view.from, view.to, new Date()));
 }
 
 const cellValue = (row: Row | undefined, id: string) => (row?.[id] as MetricValue | undefined)?.value ?? null;
@@ -47,6 +47,44 @@ export function hourByWeekday(rows: Row[], metric: string): number[][] {
   const grid = Array.from({ length: 7 }, () => Array<number>(24).fill(0));
   for (const r of rows) grid[Number(r.weekday) - 1]![Number(r.hour)]! += cellValue(r, metric) ?? 0;
   return grid;
+}
+
+const BANDS = ['red', 'yellow', 'green'] as const;
+const BAND_NAMES = {
+  red: { it: 'Rosso (< 50)', en: 'Red (< 50)' },
+  yellow: { it: 'Giallo (50–75)', en: 'Yellow (50–75)' },
+  green: { it: 'Verde (> 75)', en: 'Green (> 75)' },
+};
+const BAND_COLOURS = { red: '#c62828', yellow: '#f9a825', green: '#2e7d32' };
+
+/** A row's share of customers in a health band, in percent (null without customers). */
+export function bandShare(row: Row, metric: string, band: (typeof BANDS)[number]): number | null {
+  const v = row[metric] as MetricValue | undefined;
+  const bands = v?.bands as Record<string, number> | undefined;
+  if (!v || !bands || v.n === 0) return null;
+  return Math.round((1000 * (bands[band] ?? 0)) / v.n) / 10;
+}
+
+interface CurvePoint {
+  k: number;
+  n: number;
+  rate: number | null;
+}
+const curveOf = (row: Row, metric: string) =>
+  ((row[metric] as MetricValue | undefined)?.curve ?? []) as CurvePoint[];
+
+interface Bin {
+  from: number;
+  to: number | null;
+  n: number;
+}
+const binsOf = (row: Row | undefined, metric: string) =>
+  ((row?.[metric] as MetricValue | undefined)?.bins ?? []) as Bin[];
+
+/** A band's label: `50–100`, or `≥ 5.000` for the open last band. */
+function binLabel(bin: Bin, unit: CatalogueMetric['unit'], lang: View['lang']) {
+  const f = (v: number) => (unit === 'percent' ? formatValue(v, unit, lang) : formatNumber(v, lang, 0));
+  return bin.to === null ? `≥ ${f(bin.from)}` : `${f(bin.from)}–${f(bin.to)}`;
 }
 
 function drawing(
@@ -102,7 +140,76 @@ function drawing(
       },
     };
   }
+  if (panel.kind === 'cohorts') {
+    const cohorts = rows.map((r) => String(r.period));
+    const curves = rows.map((r) => curveOf(r, m0.id));
+    const months = Math.max(0, ...curves.flatMap((c) => c.map((p) => p.k)));
+    const data = curves.flatMap((c, i) =>
+      c.filter((p) => p.rate !== null).map((p) => [p.k, i, p.rate] as [number, number, number]),
+    );
+    return {
+      // A click reports the cell's index in `data`: its cohort.
+      categories: data.map(([, i]) => cohorts[i]!),
+      option: {
+        tooltip: { confine: true },
+        grid: { ...grid, bottom: 48 },
+        xAxis: { type: 'category', data: Array.from({ length: months + 1 }, (_, k) => String(k)) },
+        yAxis: {
+          type: 'category',
+          data: cohorts.map((c) => axisLabel(view, c, 'month')),
+          inverse: true,
+        },
+        visualMap: { min: 0, max: 100, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120 },
+        series: [
+          {
+            type: 'heatmap',
+            name: m0.name[lang],
+            data,
+            label: {
+              show: cohorts.length <= 12,
+              formatter: (p: { value: [number, number, number] }) => formatValue(p.value[2], 'percent', lang),
+            },
+          },
+        ],
+      },
+    };
+  }
+  if (panel.kind === 'histogram') {
+    const bins = binsOf(rows[0], m0.id);
+    return {
+      categories: [],
+      option: {
+        tooltip,
+        grid,
+        xAxis: { type: 'category', data: bins.map((b) => binLabel(b, m0.unit, lang)) },
+        yAxis: { type: 'value', axisLabel: { formatter: (v: number) => formatNumber(v, lang, 0) } },
+        series: [{ type: 'bar', name: t('customers', lang), data: bins.map((b) => b.n) }],
+      },
+    };
+  }
   const categories = rows.map((r) => String(r[panel.by!] ?? '–'));
+  if (panel.kind === 'bands')
+    return {
+      categories,
+      option: {
+        tooltip,
+        grid,
+        legend: { top: 0 },
+        xAxis: { type: 'category', data: categories },
+        yAxis: {
+          type: 'value',
+          max: 100,
+          axisLabel: { formatter: (v: number) => formatValue(v, 'percent', lang) },
+        },
+        series: BANDS.map((k) => ({
+          type: 'bar',
+          stack: 'bands',
+          name: BAND_NAMES[k][lang],
+          itemStyle: { color: BAND_COLOURS[k] },
+          data: rows.map((r) => bandShare(r, m0.id, k)),
+        })),
+      },
+    };
   if (panel.kind === 'split') {
     const part = (k: string) =>
       rows.map(
@@ -262,6 +369,113 @@ function NumbersTable({
   );
 }
 
+/** A table of rows of cells under a header row; a row's label may open its records. */
+function GridTable({
+  head,
+  rows,
+}: {
+  head: string[];
+  rows: { key: string; label: string; cells: string[]; drill?: () => void }[];
+}) {
+  return (
+    <table className="numbers">
+      <thead>
+        <tr>
+          {head.map((h) => (
+            <th scope="col" key={h}>
+              {h}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.key} data-key={r.key}>
+            <th scope="row">
+              {r.drill ? (
+                <button type="button" className="link" onClick={r.drill}>
+                  {r.label}
+                </button>
+              ) : (
+                r.label
+              )}
+            </th>
+            {r.cells.map((c, i) => (
+              <td key={head[i + 1]}>{c}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The numbers of a bands, cohorts or histogram panel. */
+function ShapeTable({
+  view,
+  panel,
+  metric,
+  rows,
+}: {
+  view: View;
+  panel: Panel;
+  metric: CatalogueMetric;
+  rows: Row[];
+}) {
+  const { lang } = view;
+  const count = (v: number) => formatNumber(v, lang, 0);
+  const pct = (v: number | null) => formatValue(v, 'percent', lang);
+  const drill = (category: string) => () => view.drill(drillOf(view, panel, metric, category));
+  if (panel.kind === 'bands') {
+    const label = view.catalogue.dimensions.find((d) => d.id === panel.by)?.name[lang] ?? panel.by!;
+    return (
+      <GridTable
+        head={[label, ...BANDS.map((k) => BAND_NAMES[k][lang]), 'n']}
+        rows={rows.map((r) => ({
+          key: String(r[panel.by!]),
+          label: String(r[panel.by!] ?? '–'),
+          cells: [
+            ...BANDS.map((k) => pct(bandShare(r, metric.id, k))),
+            count((r[metric.id] as MetricValue).n),
+          ],
+          drill: drill(String(r[panel.by!])),
+        }))}
+      />
+    );
+  }
+  if (panel.kind === 'cohorts') {
+    const curves = rows.map((r) => curveOf(r, metric.id));
+    const months = Math.max(0, ...curves.flatMap((c) => c.map((p) => p.k)));
+    const ks = Array.from({ length: months + 1 }, (_, k) => k);
+    return (
+      <GridTable
+        head={[t('cohort', lang), 'n', ...ks.map((k) => `+${k}`)]}
+        rows={rows.map((r, i) => ({
+          key: String(r.period),
+          label: axisLabel(view, String(r.period), 'month'),
+          cells: [
+            count(curves[i]![0]?.n ?? 0),
+            ...ks.map((k) => pct(curves[i]!.find((p) => p.k === k)?.rate ?? null)),
+          ],
+          drill: drill(String(r.period)),
+        }))}
+      />
+    );
+  }
+  const bins = binsOf(rows[0], metric.id);
+  const total = bins.reduce((a, b) => a + b.n, 0);
+  return (
+    <GridTable
+      head={[t('band', lang), t('customers', lang), t('share', lang)]}
+      rows={bins.map((b) => ({
+        key: String(b.from),
+        label: binLabel(b, metric.unit, lang),
+        cells: [count(b.n), pct(total > 0 ? Math.round((1000 * b.n) / total) / 10 : null)],
+      }))}
+    />
+  );
+}
+
 /** The drill-down request for a clicked cell of the heat map: the contacts of that weekday and hour. */
 function heatmapDrill(view: View, metric: CatalogueMetric, day: number, hour: number) {
   const { filters } = applicable(view, [metric]);
@@ -277,11 +491,11 @@ function heatmapDrill(view: View, metric: CatalogueMetric, day: number, hour: nu
 /** The drill-down request for a clicked category (a dimension value or a period). */
 function drillOf(view: View, panel: Panel, metric: CatalogueMetric, category: string) {
   const { filters } = applicable(view, [metric]);
-  if (panel.kind === 'line') {
-    const grain = grainOf(view.from, view.to);
+  if (panel.kind === 'line' || panel.kind === 'cohorts') {
+    const grain = panel.kind === 'cohorts' ? 'month' : grainOf(view.from, view.to);
     return {
       metric: metric.id,
-      from: category,
+      from: category < view.from ? view.from : category,
       to: periodEnd(category, grain, view.to),
       filters,
       title: `${metric.name[view.lang]} · ${axisLabel(view, category, grain)}`,
@@ -383,13 +597,19 @@ export function PanelView({ panel }: { panel: Panel }) {
   return <QueryPanel panel={panel} metrics={metrics} />;
 }
 
+/** Panels whose numbers are drawn in a table of their own shape (see `ShapeTable`). */
+const SHAPED = new Set<Panel['kind']>(['bands', 'cohorts', 'histogram']);
+
 function QueryPanel({ panel, metrics }: { panel: Panel; metrics: CatalogueMetric[] }) {
   const view = useView();
   const q = panelQuery(view, panel);
   const key = JSON.stringify(q);
   const { data, error } = useAsync(key, () => query(q));
   const { dropped } = applicable(view, metrics);
-  const rows = data?.rows ?? [];
+  // A histogram's one row of totals has no numbers without any customer scored.
+  const rows = (data?.rows ?? []).filter(
+    (r) => panel.kind !== 'histogram' || ((r[metrics[0]!.id] as MetricValue | undefined)?.n ?? 0) > 0,
+  );
   const drawn =
     data && rows.length > 0 && panel.kind !== 'table' ? drawing(view, panel, metrics, rows) : null;
   return (
@@ -409,22 +629,28 @@ function QueryPanel({ panel, metrics }: { panel: Panel; metrics: CatalogueMetric
       )}
       {error && <p role="alert">{`${t('error', view.lang)}: ${error.message}`}</p>}
       {!data && !error && <p className="muted">{t('loading', view.lang)}</p>}
-      {data && rows.length === 0 && <p className="muted">{t('noData', view.lang)}</p>}
+      {data && rows.length === 0 && (
+        <p className="muted">{t(panel.kind === 'histogram' ? 'noFit' : 'noData', view.lang)}</p>
+      )}
       {drawn && (
         <Chart
           option={drawn.option}
           label={`${panel.title[view.lang]}. ${panel.kind === 'heatmap' ? t('heatmapHint', view.lang) : t('drillHint', view.lang)}`}
           onClick={
-            panel.kind === 'heatmap'
-              ? // The cells are listed weekday by weekday, 24 hours each.
-                (c) =>
-                  view.drill(heatmapDrill(view, metrics[0]!, Math.floor(c.dataIndex / 24), c.dataIndex % 24))
-              : (c) => {
-                  const metric =
-                    panel.kind === 'line' ? (metrics[c.seriesIndex] ?? metrics[0]!) : metrics[0]!;
-                  const category = drawn.categories[c.dataIndex];
-                  if (category !== undefined) view.drill(drillOf(view, panel, metric, category));
-                }
+            panel.kind === 'histogram'
+              ? undefined
+              : panel.kind === 'heatmap'
+                ? // The cells are listed weekday by weekday, 24 hours each.
+                  (c) =>
+                    view.drill(
+                      heatmapDrill(view, metrics[0]!, Math.floor(c.dataIndex / 24), c.dataIndex % 24),
+                    )
+                : (c) => {
+                    const metric =
+                      panel.kind === 'line' ? (metrics[c.seriesIndex] ?? metrics[0]!) : metrics[0]!;
+                    const category = drawn.categories[c.dataIndex];
+                    if (category !== undefined) view.drill(drillOf(view, panel, metric, category));
+                  }
           }
         />
       )}
@@ -436,8 +662,17 @@ function QueryPanel({ panel, metrics }: { panel: Panel; metrics: CatalogueMetric
           </div>
         </details>
       )}
+      {data && rows.length > 0 && SHAPED.has(panel.kind) && (
+        <details open>
+          <summary>{t('value', view.lang)}</summary>
+          <div className="scroll">
+            <ShapeTable view={view} panel={panel} metric={metrics[0]!} rows={rows} />
+          </div>
+        </details>
+      )}
       {data &&
         rows.length > 0 &&
+        !SHAPED.has(panel.kind) &&
         panel.kind !== 'heatmap' &&
         panel.kind !== 'parts' &&
         panel.kind !== 'split' && (
