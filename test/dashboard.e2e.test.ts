@@ -348,6 +348,49 @@ describe('dashboard in Chromium', () => {
     await shoot('customer360');
   });
 
+  it("draws the feedback page's answers by score and question type as the API counts them", async () => {
+    await visit('feedback');
+    const it_ = new Intl.NumberFormat('it-IT');
+    type Summary = Value & { distribution: Record<string, number> };
+    const api_ = await api<{ rows: Record<string, unknown>[] }>('/api/v1/query', {
+      metrics: ['question_summary'],
+      groupBy: ['question_type'],
+      ...RANGE,
+    });
+    const types = api_.rows.map((r) => String(r.question_type));
+    expect(types).toEqual(expect.arrayContaining(['nps', 'csat', 'ces']));
+    const scores = [
+      ...new Set(
+        api_.rows.flatMap((r) => Object.keys((r.question_summary as Summary).distribution).map(Number)),
+      ),
+    ].sort((a, b) => a - b);
+    const shown = await page
+      .locator('[data-panel="scores"] tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((r) => [
+          r.getAttribute('data-key'),
+          ...[...r.querySelectorAll('td')].map((td) => td.textContent),
+        ]),
+      );
+    expect(shown).toEqual(
+      api_.rows.map((r) => {
+        const s = r.question_summary as Summary;
+        return [
+          String(r.question_type),
+          it_.format(s.n),
+          ...scores.map((x) => it_.format(s.distribution[x] ?? 0)),
+        ];
+      }),
+    );
+    // A question type's row opens its answers.
+    const nps = api_.rows.find((r) => r.question_type === 'nps')!.question_summary as Summary;
+    await page.locator('[data-panel="scores"] tr[data-key="nps"] button').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('.drill-total').waitFor();
+    expect(await dialog.locator('.drill-total').textContent()).toBe(it_.format(nps.n));
+    await dialog.getByRole('button', { name: 'Chiudi' }).click();
+  });
+
   it("draws the customers page's health bands, cohorts and model distributions as the API answers them", async () => {
     // After the models' fits of the customer 360 test.
     await visit('customers');

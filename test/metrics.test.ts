@@ -206,6 +206,26 @@ describe.each(ENGINES)('on $name', (engine) => {
       // Wilson interval of 4/8
       expect(row.csat.ci[0]).toBeCloseTo(21.52, 1);
       expect(row.csat.ci[1]).toBeCloseTo(78.48, 1);
+      // The answers per score of each question type (the feedback page's distribution), and the
+      // answers behind one bar: a type and a score as filters.
+      const month = { from: '2026-01-01', to: '2026-02-01' };
+      const byType = await query({ metrics: ['question_summary'], groupBy: ['question_type'], ...month });
+      const of = (t: string) =>
+        byType.body.rows.find((x: { question_type: string }) => x.question_type === t);
+      expect(of('csat').question_summary).toMatchObject({
+        n: 8,
+        distribution: { 1: 1, 2: 1, 3: 1, 4: 2, 5: 1, 7: 1, 8: 1 },
+      });
+      expect(of('ces').question_summary).toMatchObject({
+        n: 7,
+        distribution: { 1: 2, 2: 1, 3: 1, 4: 1, 5: 1, 7: 1 },
+      });
+      const bar = await query({
+        metrics: ['question_summary'],
+        filters: { question_type: ['csat'], score: ['4'] },
+        ...month,
+      });
+      expect(bar.body.rows[0].question_summary).toMatchObject({ n: 2, distribution: { 4: 2 } });
     });
   });
 

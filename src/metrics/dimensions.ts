@@ -71,6 +71,12 @@ const list: Dimension[] = [
     name: { it: 'Domanda', en: 'Question' },
     sources: own('question_id', ['survey_response']),
   },
+  {
+    id: 'question_type',
+    name: { it: 'Tipo di domanda (nps, csat, ces…)', en: 'Question type (nps, csat, ces…)' },
+    sources: own('metric', ['survey_response']),
+  },
+  { id: 'score', name: { it: 'Punteggio', en: 'Score' }, sources: own('score', ['survey_response']) },
   { id: 'via', name: { it: 'Invio tramite', en: 'Sent via' }, sources: own('via', ['survey_invitation']) },
   {
     id: 'sent_hour',

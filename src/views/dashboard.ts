@@ -13,7 +13,7 @@ import type { Bilingual } from '../metrics/types.ts';
  * How a panel draws its query: `bar` (one metric by a dimension), `line` (metrics over time),
  * `split` (NPS promoters/passives/detractors by a dimension), `parts` (the four parts of AHT),
  * `heatmap` (contact volume by local weekday × hour), `table` (metrics by a dimension), `comments` (newest
- * survey comments), `bands` (the health score's red, yellow and green shares by a dimension), `cohorts`
+ * survey comments), `scores` (the share of each question type's answers — NPS, CSAT, CES… — at each score), `bands` (the health score's red, yellow and green shares by a dimension), `cohorts`
  * (retention of each monthly acquisition cohort k months on), `histogram` (customers by band of a
  * stored model score, as of the latest fit).
  */
@@ -25,6 +25,7 @@ export type PanelKind =
   | 'heatmap'
   | 'table'
   | 'comments'
+  | 'scores'
   | 'bands'
   | 'cohorts'
   | 'histogram';
@@ -91,6 +92,16 @@ export const PAGES: readonly PageSpec[] = [
         kind: 'split',
         metrics: ['nps'],
         by: 'touchpoint',
+      },
+      {
+        id: 'scores',
+        title: {
+          it: 'Risposte per punteggio e tipo di domanda',
+          en: 'Answers by score and question type',
+        },
+        kind: 'scores',
+        metrics: ['question_summary'],
+        by: 'question_type',
       },
       bar('csat-channel', 'csat', 'channel', 'CSAT per canale', 'CSAT by channel'),
       bar('ces-touchpoint', 'ces', 'touchpoint', 'CES per punto di contatto', 'CES by touchpoint'),

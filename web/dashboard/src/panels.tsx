@@ -14,7 +14,7 @@ import {
   query,
   type Row,
 } from './api.ts';
-import { Chart, type ChartOption } from './chart.tsx';
+import { Chart, type ChartClick, type ChartOption } from './chart.tsx';
 import { formatDate, formatNumber, formatValue } from './format.ts';
 import { t } from './i18n.ts';
 import { MetricName, NotAvailable } from './tiles.tsx';
@@ -65,6 +65,14 @@ export function bandShare(row: Row, metric: string, band: (typeof BANDS)[number]
   return Math.round((1000 * (bands[band] ?? 0)) / v.n) / 10;
 }
 
+/** A row's answers per score (`{"0": 12, "1": 3, …}`). */
+const distributionOf = (row: Row, metric: string) =>
+  ((row[metric] as MetricValue | undefined)?.distribution ?? {}) as Record<string, number>;
+
+/** The scores answered in any of the rows, in order. */
+const scoresOf = (rows: Row[], metric: string) =>
+  [...new Set(rows.flatMap((r) => Object.keys(distributionOf(r, metric)).map(Number)))].sort((a, b) => a - b);
+
 interface CurvePoint {
   k: number;
   n: number;
@@ -92,7 +100,7 @@ function drawing(
   panel: Panel,
   metrics: CatalogueMetric[],
   rows: Row[],
-): { option: ChartOption; categories: string[] } {
+): { option: ChartOption; categories: string[]; series?: string[] } {
   const { lang } = view;
   const fmt = (m: CatalogueMetric) => (v: number) => formatValue(v, m.unit, lang);
   const tooltip = { trigger: 'axis', confine: true };
@@ -188,6 +196,32 @@ function drawing(
     };
   }
   const categories = rows.map((r) => String(r[panel.by!] ?? '–'));
+  if (panel.kind === 'scores') {
+    const scores = scoresOf(rows, m0.id);
+    return {
+      categories: scores.map(String),
+      series: categories,
+      option: {
+        tooltip,
+        grid,
+        legend: { top: 0 },
+        xAxis: { type: 'category', data: scores.map((x) => formatNumber(x, lang)) },
+        yAxis: {
+          type: 'value',
+          axisLabel: { formatter: (v: number) => formatValue(v, 'percent', lang) },
+        },
+        series: rows.map((r, i) => {
+          const dist = distributionOf(r, m0.id);
+          const n = (r[m0.id] as MetricValue).n;
+          return {
+            type: 'bar',
+            name: categories[i],
+            data: scores.map((x) => (n > 0 ? Math.round((1000 * (dist[String(x)] ?? 0)) / n) / 10 : null)),
+          };
+        }),
+      },
+    };
+  }
   if (panel.kind === 'bands')
     return {
       categories,
@@ -410,7 +444,7 @@ function GridTable({
   );
 }
 
-/** The numbers of a bands, cohorts or histogram panel. */
+/** The numbers of a scores, bands, cohorts or histogram panel. */
 function ShapeTable({
   view,
   panel,
@@ -440,6 +474,27 @@ function ShapeTable({
           ],
           drill: drill(String(r[panel.by!])),
         }))}
+      />
+    );
+  }
+  if (panel.kind === 'scores') {
+    const scores = scoresOf(rows, metric.id);
+    const label = view.catalogue.dimensions.find((d) => d.id === panel.by)?.name[lang] ?? panel.by!;
+    return (
+      <GridTable
+        head={[label, 'n', ...scores.map((x) => formatNumber(x, lang))]}
+        rows={rows.map((r) => {
+          const dist = distributionOf(r, metric.id);
+          return {
+            key: String(r[panel.by!]),
+            label: String(r[panel.by!] ?? '–'),
+            cells: [
+              count((r[metric.id] as MetricValue).n),
+              ...scores.map((x) => count(dist[String(x)] ?? 0)),
+            ],
+            drill: drill(String(r[panel.by!])),
+          };
+        })}
       />
     );
   }
@@ -485,6 +540,43 @@ function heatmapDrill(view: View, metric: CatalogueMetric, day: number, hour: nu
     to: view.to,
     filters: { ...filters, weekday: [String(day + 1)], hour: [String(hour)] },
     title: `${metric.name[view.lang]} · ${WEEKDAYS[view.lang][day]} ${hour}:00`,
+  };
+}
+
+/** The drill-down request for a clicked bar of the answers by score: that type's answers with that score. */
+function scoreDrill(view: View, panel: Panel, metric: CatalogueMetric, kind: string, score: string) {
+  const { filters } = applicable(view, [metric]);
+  return {
+    metric: metric.id,
+    from: view.from,
+    to: view.to,
+    filters: { ...filters, [panel.by!]: [kind], score: [score] },
+    title: `${metric.name[view.lang]} · ${kind} · ${formatNumber(Number(score), view.lang)}`,
+  };
+}
+
+/** What a click on a panel's chart opens: the records behind the point (a histogram's bands open none). */
+function chartClick(
+  view: View,
+  panel: Panel,
+  metrics: CatalogueMetric[],
+  drawn: ReturnType<typeof drawing>,
+): ((c: ChartClick) => void) | undefined {
+  const m0 = metrics[0]!;
+  if (panel.kind === 'histogram') return undefined;
+  // The cells are listed weekday by weekday, 24 hours each.
+  if (panel.kind === 'heatmap')
+    return (c) => view.drill(heatmapDrill(view, m0, Math.floor(c.dataIndex / 24), c.dataIndex % 24));
+  if (panel.kind === 'scores')
+    return (c) => {
+      const kind = drawn.series?.[c.seriesIndex];
+      const score = drawn.categories[c.dataIndex];
+      if (kind !== undefined && score !== undefined) view.drill(scoreDrill(view, panel, m0, kind, score));
+    };
+  return (c) => {
+    const metric = panel.kind === 'line' ? (metrics[c.seriesIndex] ?? m0) : m0;
+    const category = drawn.categories[c.dataIndex];
+    if (category !== undefined) view.drill(drillOf(view, panel, metric, category));
   };
 }
 
@@ -598,7 +690,7 @@ export function PanelView({ panel }: { panel: Panel }) {
 }
 
 /** Panels whose numbers are drawn in a table of their own shape (see `ShapeTable`). */
-const SHAPED = new Set<Panel['kind']>(['bands', 'cohorts', 'histogram']);
+const SHAPED = new Set<Panel['kind']>(['scores', 'bands', 'cohorts', 'histogram']);
 
 function QueryPanel({ panel, metrics }: { panel: Panel; metrics: CatalogueMetric[] }) {
   const view = useView();
@@ -636,22 +728,7 @@ function QueryPanel({ panel, metrics }: { panel: Panel; metrics: CatalogueMetric
         <Chart
           option={drawn.option}
           label={`${panel.title[view.lang]}. ${panel.kind === 'heatmap' ? t('heatmapHint', view.lang) : t('drillHint', view.lang)}`}
-          onClick={
-            panel.kind === 'histogram'
-              ? undefined
-              : panel.kind === 'heatmap'
-                ? // The cells are listed weekday by weekday, 24 hours each.
-                  (c) =>
-                    view.drill(
-                      heatmapDrill(view, metrics[0]!, Math.floor(c.dataIndex / 24), c.dataIndex % 24),
-                    )
-                : (c) => {
-                    const metric =
-                      panel.kind === 'line' ? (metrics[c.seriesIndex] ?? metrics[0]!) : metrics[0]!;
-                    const category = drawn.categories[c.dataIndex];
-                    if (category !== undefined) view.drill(drillOf(view, panel, metric, category));
-                  }
-          }
+          onClick={chartClick(view, panel, metrics, drawn)}
         />
       )}
       {data && rows.length > 0 && panel.kind === 'heatmap' && (
