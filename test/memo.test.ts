@@ -284,6 +284,48 @@ describe.each(ENGINES)('on $name', (engine) => {
     expect(reads).toEqual([]);
   });
 
+  it("a custom range computes only its clipped edge periods: the whole ones between are the memo's", async () => {
+    const project = (await env.store.getProject(env.project.projectId))!;
+    const reads: unknown[][] = [];
+    const counting: SqlExecutor = {
+      dialect: env.store.dialect,
+      memo: env.store.memo,
+      select: (sql, params) => {
+        // The records' reads (not the list of periods, which reads no table).
+        if (sql.includes('project_id')) reads.push(Object.values(params));
+        return env.store.select(sql, params);
+      },
+    };
+    const q = { metrics: ['nps', 'contact_volume', 'fcr', 'dau', 'mau', 'health_score'], grain: 'month' };
+    // A time zone no other question used; March to June asked first, then a range around them.
+    const timezone = 'America/Sao_Paulo';
+    await runQuery(
+      env.store,
+      planQuery({ ...q, from: '2026-03-01', to: '2026-07-01', timezone }, project, now),
+    );
+    const plan = planQuery({ ...q, from: '2026-02-14', to: '2026-07-10', timezone }, project, now);
+    const answer = await runQuery(counting, plan);
+    // Reads of the edges (Feb 14 to Mar 1, Jul 1 to Jul 10, with rolling windows' days before), and
+    // none from one edge to the other.
+    expect(reads.filter((p) => p.includes('2026-02-14') && p.includes('2026-03-01')).length).toBeGreaterThan(
+      0,
+    );
+    expect(reads.filter((p) => p.includes('2026-07-01') && p.includes('2026-07-10')).length).toBeGreaterThan(
+      0,
+    );
+    expect(reads.filter((p) => p.includes('2026-02-14') && p.includes('2026-07-10'))).toEqual([]);
+    expect(answer.rows).toHaveLength(6);
+    expectSame(answer, await runQuery(raw(), plan));
+    // Every metric's total over the same range (from those months' cells where totals add up) and
+    // the previous period's, as the raw records give them.
+    const total = planQuery(
+      { metrics: ALL_METRICS, from: '2026-02-14', to: '2026-07-10', timezone, compare: 'previous_period' },
+      project,
+      now,
+    );
+    expectSame(await runQuery(env.store, total), await runQuery(raw(), total));
+  });
+
   it('an answer read before a write and finished after it is not kept', async () => {
     const project = (await env.store.getProject(env.project.projectId))!;
     const customer = String((await one(`SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET 7`)).id);

@@ -273,7 +273,7 @@ interface Slot {
 /**
  * One metric's cells over one range, from the memo where it holds them: per period for measures
  * whose periods are independent (plans with local dates and a grain of a day or more), otherwise for
- * the whole range. Missing periods are computed in one query from the first of them to the range's end.
+ * the whole range. Each run of consecutive missing periods is computed in one query.
  */
 async function metricCells(
   exec: SqlExecutor,
@@ -336,19 +336,32 @@ async function metricCells(
     entry !== undefined && (entry.nowKey === null || entry.nowKey === clock);
   if (held && !slots.every((s) => holds(memo.peek(slotKey(s))?.value))) return null;
   const cells = new Map<string, Cell>();
-  let first = 0;
-  for (; first < slots.length; first++) {
-    const entry = memo.get(slotKey(slots[first]!));
-    if (!holds(entry)) break;
-    for (const [k, c] of entry!.cells) cells.set(k, c);
+  // Each run of consecutive slots the memo lacks is computed in one query of its own: the periods
+  // between them (a custom range's whole weeks or months, asked before) are not computed again.
+  const runs: Slot[][] = [];
+  let gap = false;
+  for (const slot of slots) {
+    const entry = memo.get(slotKey(slot));
+    if (holds(entry)) {
+      for (const [k, c] of entry!.cells) cells.set(k, c);
+      gap = false;
+    } else {
+      if (!gap) runs.push([]);
+      runs.at(-1)!.push(slot);
+      gap = true;
+    }
   }
-  if (first === slots.length) return cells;
+  if (runs.length === 0) return cells;
   const generation = memo.generation(plan.projectId);
-  const missing = slots.slice(first);
-  const computed = await memo.once(`${slotKey(missing[0]!)}|${range.to}|${generation}|${clock}`, () =>
-    computeSlots(exec, plan, m, range.to, missing, { perPeriod, generation, slotKey }),
+  const computed = await Promise.all(
+    runs.map((run) => {
+      const to = run.at(-1)!.to;
+      return memo.once(`${slotKey(run[0]!)}|${to}|${generation}|${clock}`, () =>
+        computeSlots(exec, plan, m, to, run, { perPeriod, generation, slotKey }),
+      );
+    }),
   );
-  for (const [k, c] of computed) cells.set(k, c);
+  for (const part of computed) for (const [k, c] of part) cells.set(k, c);
   return cells;
 }
 
@@ -415,28 +428,31 @@ const ADDITIVE = new Set<Measure['type']>([
  */
 const AT_END = new Set<Measure['type']>(['rollingDistinct', 'health', 'openAtEnd']);
 
-/** Whether a metric's total over whole months follows from its monthly cells (see `totalsOfMonths`). */
+/** Whether a metric's total over a range follows from its monthly cells (see `totalsOfMonths`). */
 export function totalFromMonths(measure: Measure): boolean {
   return (
     (ADDITIVE.has(measure.type) && !(measure.type === 'mean' && measure.parts)) || AT_END.has(measure.type)
   );
 }
 
-/** The month starts ('YYYY-MM-01 00:00:00') of a range of whole local months, or null. */
-function monthStarts(range: Range): string[] | null {
-  if (!range.from.endsWith('-01') || !range.to.endsWith('-01')) return null;
+/**
+ * The starts ('YYYY-MM-01 00:00:00') of the local months a range of dates touches: the labels of its
+ * monthly cells, the first and last of them clipped to the range when it starts or ends inside a month.
+ */
+function monthStarts(range: Range): string[] {
   const months: string[] = [];
-  const d = new Date(`${range.from}T00:00:00Z`);
+  const d = new Date(`${range.from.slice(0, 8)}01T00:00:00Z`);
   for (; d.toISOString().slice(0, 10) < range.to; d.setUTCMonth(d.getUTCMonth() + 1))
     months.push(`${d.toISOString().slice(0, 10)} 00:00:00`);
   return months;
 }
 
 /**
- * A total over whole months from the metric's monthly cells (kept in the memo, shared with the
- * monthly series of the same question): one cell per dimension values, each the months' cells added
- * up — or, for a measure taken at the range's end, the last month's cell alone (computed alone when
- * the memo does not hold it).
+ * A total over the months a range touches from the metric's monthly cells (kept in the memo, shared
+ * with the monthly series of the same question; a range starting or ending inside a month has that
+ * month's cell clipped to it, so a custom range computes its edges only): one cell per dimension
+ * values, each the months' cells added up — or, for a measure taken at the range's end, the last
+ * month's cell alone (computed alone when the memo does not hold it).
  */
 async function totalsOfMonths(
   exec: SqlExecutor,
@@ -504,7 +520,7 @@ function addCells(measure: Measure, cells: Cell[]): Cell {
   return { agg };
 }
 
-/** Computes slots (from the first of them to the range's end `to`) and keeps each in the memo. */
+/** Computes consecutive slots (from the first of them to the last one's end `to`) and keeps each in the memo. */
 async function computeSlots(
   exec: SqlExecutor,
   plan: QueryPlan,
