@@ -204,6 +204,16 @@ describe.each(ENGINES)('on $name', (engine) => {
         .rows;
       expect(seeded.store.memo.stats.misses).toBe(misses);
       expect(row).toMatchObject({ nps: { n: 1 } });
+      // … and its panels by another dimension, from the panels grouped by the filter's too.
+      for (const panel of [
+        { metrics: ['fcr'], groupBy: ['reason'] },
+        { metrics: ['frt'], groupBy: ['team'] },
+        { metrics: ['contact_volume'], groupBy: ['weekday', 'hour'] },
+        { metrics: ['health_score'], groupBy: ['segment'] },
+      ]) {
+        await runQuery(seeded.store, planQuery({ ...panel, ...preset }, project, clock.now()));
+        expect(seeded.store.memo.stats.misses, panel.groupBy.join()).toBe(misses);
+      }
     } finally {
       await warmer.close();
       await seeded.close();

@@ -273,7 +273,7 @@ interface Slot {
 /**
  * One metric's cells over one range, from the memo where it holds them: per period for measures
  * whose periods are independent (plans with local dates and a grain of a day or more), otherwise for
- * the whole range. Each run of consecutive missing periods is computed in one query.
+ * the whole range. Missing periods are computed in one query, from the first of them to the end of the last.
  */
 async function metricCells(
   exec: SqlExecutor,
@@ -336,32 +336,33 @@ async function metricCells(
     entry !== undefined && (entry.nowKey === null || entry.nowKey === clock);
   if (held && !slots.every((s) => holds(memo.peek(slotKey(s))?.value))) return null;
   const cells = new Map<string, Cell>();
-  // Each run of consecutive slots the memo lacks is computed in one query of its own: the periods
-  // between them (a custom range's whole weeks or months, asked before) are not computed again.
-  const runs: Slot[][] = [];
-  let gap = false;
-  for (const slot of slots) {
+  const missing: number[] = [];
+  slots.forEach((slot, i) => {
     const entry = memo.get(slotKey(slot));
-    if (holds(entry)) {
-      for (const [k, c] of entry!.cells) cells.set(k, c);
-      gap = false;
-    } else {
-      if (!gap) runs.push([]);
-      runs.at(-1)!.push(slot);
-      gap = true;
+    if (holds(entry)) for (const [k, c] of entry!.cells) cells.set(k, c);
+    else missing.push(i);
+  });
+  // A filtered question's periods one by one from the coarser question's: a period it does not
+  // hold (one whose answer still moves with the clock, say) is all that is computed under the filter.
+  if (!held && perPeriod && missing.length > 0 && Object.keys(plan.filters).length > 0)
+    for (const i of [...missing]) {
+      const slot = slots[i]!;
+      const part = await fromCoarser(exec, plan, m, { from: slot.from, to: slot.to }, slot.labels);
+      if (!part) continue;
+      for (const [k, c] of part) cells.set(k, c);
+      missing.splice(missing.indexOf(i), 1);
     }
-  }
-  if (runs.length === 0) return cells;
+  if (missing.length === 0) return cells;
+  // One query from the first missing slot to the end of the last: a custom range whose whole weeks or
+  // months were asked before computes its edges (and what lies between them, which costs a query
+  // little more than the edges alone).
+  const span = slots.slice(missing[0], missing.at(-1)! + 1);
+  const to = span.at(-1)!.to;
   const generation = memo.generation(plan.projectId);
-  const computed = await Promise.all(
-    runs.map((run) => {
-      const to = run.at(-1)!.to;
-      return memo.once(`${slotKey(run[0]!)}|${to}|${generation}|${clock}`, () =>
-        computeSlots(exec, plan, m, to, run, { perPeriod, generation, slotKey }),
-      );
-    }),
+  const computed = await memo.once(`${slotKey(span[0]!)}|${to}|${generation}|${clock}`, () =>
+    computeSlots(exec, plan, m, to, span, { perPeriod, generation, slotKey }),
   );
-  for (const part of computed) for (const [k, c] of part) cells.set(k, c);
+  for (const [k, c] of computed) cells.set(k, c);
   return cells;
 }
 

@@ -350,7 +350,7 @@ export interface SeedCatalogue {
 
 /**
  * Every query the dashboard asks for one view of every page (no filters, the previous period
- * compared), and its tiles by each filter's dimension.
+ * compared), and its tiles and panels by each filter's dimension.
  */
 function viewQueries(catalogue: SeedCatalogue, from: string, to: string, now: Date): ViewQuery[] {
   const known = (metric: string) => catalogue.has(metric);
@@ -383,12 +383,21 @@ function viewQueries(catalogue: SeedCatalogue, from: string, to: string, now: Da
     if (grainOf(from, to) !== 'month')
       queries.push({ metrics, from, to, groupBy: [dim], grain: grainOf(from, to) });
   }
+  // Each panel by a dimension by each filter's dimension too, for the same reason.
+  for (const panel of PAGES.flatMap((p) => p.panels)) {
+    const shape = panelShape(panel, from, to, now);
+    const metrics = panel.metrics.filter(known);
+    if (!shape.groupBy || panel.kind === 'comments' || metrics.length === 0) continue;
+    for (const [dim] of FILTER_OPTIONS)
+      if (!shape.groupBy.includes(dim) && metrics.every((m) => catalogue.groups(m, dim)))
+        queries.push({ metrics, from, to, ...shape, groupBy: [...shape.groupBy, dim] });
+  }
   return queries;
 }
 
 /**
  * Every query the dashboard asks for the default view of every page (no filters, the previous
- * period compared), the filters' choices included, and its tiles by each filter's dimension; then
+ * period compared), the filters' choices included, and its tiles and panels by each filter's dimension; then
  * the same for the other preset ranges. Then,
  * by month over the two years before the presets end: every tile, every tile by each filter's
  * dimension (a view filtered on one value is answered from these groups, see `engine/run`), and
