@@ -450,6 +450,14 @@ describe('dashboard in Chromium', () => {
       expect(bins.reduce((a, b) => a + b.n, 0)).toBe(n);
       const shown = await cellsOf(panel);
       expect(shown.map((r) => [r[0], r[1]])).toEqual(bins.map((b) => [String(b.from), it_.format(b.n)]));
+      // The fullest band opens its customers.
+      const fullest = [...bins].sort((a, b) => b.n - a.n)[0]!;
+      await page.locator(`[data-panel="${panel}"] tr[data-key="${fullest.from}"] button`).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.locator('.drill-total').waitFor();
+      expect(await dialog.locator('.drill-total').textContent(), metric).toBe(it_.format(fullest.n));
+      expect(await dialog.locator('tbody tr').count()).toBe(Math.min(fullest.n, 100));
+      await dialog.getByRole('button', { name: 'Chiudi' }).click();
     }
     // A cohort opens its customers: those acquired in that month.
     const [first] = cohorts.rows;

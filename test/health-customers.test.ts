@@ -313,6 +313,26 @@ describe.each(ENGINES)('on $name', (engine) => {
         0, 1, 0, 0, 0, 0, 0, 1, 0, 0,
       ]);
     }
+    // The customers behind a band: scored in the range, the band's lower edge in, its upper edge out.
+    const june = { from: '2026-06-01', to: '2026-07-01' };
+    const behind = async (metric: string, band?: object) =>
+      query(env, { metrics: [metric], ...june, ...(band ? { band } : {}) }, '/records');
+    const ids = (r: Awaited<ReturnType<typeof behind>>) =>
+      [r.body.total, r.body.records.map((c: { id: string }) => c.id)] as const;
+    expect(ids(await behind('clv_predicted'))).toEqual([3, ['A', 'K0', 'B']]);
+    expect(ids(await behind('clv_predicted', { from: 100, to: 250 }))).toEqual([1, ['K0']]);
+    expect(ids(await behind('clv_predicted', { from: 250, to: null }))).toEqual([1, ['A']]);
+    expect(ids(await behind('churn_risk', { from: 70, to: 80 }))).toEqual([1, ['B']]);
+    for (const [metric, band, path] of [
+      ['clv_predicted', { from: 250, to: 100 }, 'band.to'],
+      ['clv_predicted', { from: 'x' }, 'band.from'],
+      ['clv_predicted', { from: 0, above: 1 }, 'band'],
+      ['nps', { from: 0 }, 'band'],
+    ] as const) {
+      const bad = await behind(metric, band);
+      expect(bad.status, JSON.stringify(band)).toBe(400);
+      expect(bad.body.error).toMatchObject({ code: 'POLSO_BAD_QUERY', details: { path } });
+    }
     // The 360's models panel and the priority read the stored scores: A is platinum, green, low risk.
     const res = await env.app.inject({
       method: 'GET',

@@ -926,6 +926,64 @@ export function healthCustomersSql(
   return { sql, params: b.values };
 }
 
+/** A band of a score metric's values: `from` included, `to` excluded (null: no upper edge). */
+export interface ScoreBand {
+  readonly from: number;
+  readonly to: number | null;
+}
+
+/** FROM … WHERE … of the stored scores of a score metric's model in scope, optionally within a band. */
+function scoredScope(plan: QueryPlan, m: MetricPlan, d: Dialect, b: Binder, range: Range, band?: ScoreBand) {
+  const measure = m.def.measure;
+  if (measure.type !== 'score') throw new Error('a score metric is needed');
+  const tz = b.zone(plan.timezone, range);
+  const bound = instantOf(plan, d, b, tz);
+  const { dims, filters } = dimensionsSql(plan, m, d, b, tz);
+  const value = `sc.value * ${b.bind(measure.scale ?? 1, 'scale')}`;
+  const inBand = band
+    ? [
+        `${value} >= ${b.bind(band.from, 'band')}`,
+        ...(band.to === null ? [] : [`${value} < ${b.bind(band.to, 'band')}`]),
+      ]
+    : [];
+  return {
+    dims,
+    value,
+    from: `customer_scores sc
+    JOIN ${d.ident(KINDS.customer.table)} s ON s.project_id = sc.project_id AND s.id = sc.customer_id`,
+    where: [
+      `sc.project_id = ${b.bind(plan.projectId, 'project')}`,
+      `sc.model = ${b.bind(measure.score, 'score')}`,
+      'sc.value IS NOT NULL',
+      `sc.fitted_at >= ${bound(range.from)}`,
+      `sc.fitted_at < ${bound(range.to)}`,
+      ...filters,
+      ...inBand,
+    ].join(' AND '),
+  };
+}
+
+/**
+ * The customers behind a score metric's answer — those whose stored score of its model falls in the
+ * range (and the band) — highest score first, with the count of all of them.
+ */
+export function scoredRecordsSql(
+  plan: QueryPlan,
+  m: MetricPlan,
+  d: Dialect,
+  range: Range,
+  limit: number,
+  band?: ScoreBand,
+) {
+  const b = new Binder(d);
+  const sc = scoredScope(plan, m, d, b, range, band);
+  const sql = `SELECT t.*, (SELECT count(*) FROM ${sc.from} WHERE ${sc.where}) AS _total
+  FROM (SELECT s.*, ${sc.value} AS _score FROM ${sc.from} WHERE ${sc.where}
+    ORDER BY _score DESC, s.id LIMIT ${b.bind(limit, 'limit')}) t
+  ORDER BY t._score DESC, t.id`;
+  return { sql, params: b.values };
+}
+
 /**
  * Stored model scores (`customer_scores`) of the customers in scope, placed at their fit's date: the
  * latest fit's value per customer, its count, mean and variance per dimension values and period, and
@@ -935,28 +993,17 @@ export function scoreSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Rang
   const measure = m.def.measure;
   if (measure.type !== 'score') throw new Error('scoreSql needs a score metric');
   const b = new Binder(d);
+  const sc = scoredScope(plan, m, d, b, range);
   const tz = b.zone(plan.timezone, range);
-  const bound = instantOf(plan, d, b, tz);
-  const { dims, filters } = dimensionsSql(plan, m, d, b, tz);
-  const g = grouping(plan, dims, plan.grain ? d.bucket('sc.fitted_at', plan.grain, tz) : null);
-  const project = b.bind(plan.projectId, 'project');
-  const value = `sc.value * ${b.bind(measure.scale ?? 1, 'scale')}`;
+  const g = grouping(plan, sc.dims, plan.grain ? d.bucket('sc.fitted_at', plan.grain, tz) : null);
   const edges = (measure.bins ?? []).map((e) => b.bind(e, 'edge'));
   const bins = edges.map((lo, i) => {
     const hi = edges[i + 1];
-    return `${d.countIf(hi ? `${value} >= ${lo} AND ${value} < ${hi}` : `${value} >= ${lo}`)} AS bin_${i}`;
+    return `${d.countIf(hi ? `${sc.value} >= ${lo} AND ${sc.value} < ${hi}` : `${sc.value} >= ${lo}`)} AS bin_${i}`;
   });
-  const sql = `SELECT ${[...g.select, 'count(*) AS n', `avg(${value}) AS mean`, `${d.varSamp(value)} AS variance`, ...bins].join(', ')}
-    FROM customer_scores sc
-    JOIN ${d.ident(KINDS.customer.table)} s ON s.project_id = sc.project_id AND s.id = sc.customer_id
-    WHERE ${[
-      `sc.project_id = ${project}`,
-      `sc.model = ${b.bind(measure.score, 'score')}`,
-      'sc.value IS NOT NULL',
-      `sc.fitted_at >= ${bound(range.from)}`,
-      `sc.fitted_at < ${bound(range.to)}`,
-      ...filters,
-    ].join(' AND ')}
+  const sql = `SELECT ${[...g.select, 'count(*) AS n', `avg(${sc.value}) AS mean`, `${d.varSamp(sc.value)} AS variance`, ...bins].join(', ')}
+    FROM ${sc.from}
+    WHERE ${sc.where}
     ${g.clause}`;
   return { sql, params: b.values };
 }

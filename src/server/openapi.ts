@@ -273,6 +273,14 @@ export function openApiDocument(): Record<string, unknown> {
                 properties: {
                   metrics: { type: 'array', minItems: 1, maxItems: 1 },
                   limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+                  band: {
+                    type: 'object',
+                    description:
+                      "A model score's metric only: the customers whose score is at least `from` and below `to` (no upper edge when null)",
+                    properties: { from: { type: 'number' }, to: { type: ['number', 'null'] } },
+                    required: ['from'],
+                    additionalProperties: false,
+                  },
                 },
               },
             ],

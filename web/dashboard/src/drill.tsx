@@ -24,6 +24,7 @@ export function Drill({ request, onClose }: { request: DrillRequest; onClose: ()
       from: request.from,
       to: request.to,
       ...(Object.keys(request.filters).length > 0 ? { filters: request.filters } : {}),
+      ...(request.band ? { band: request.band } : {}),
       limit: 100,
     }),
   );

@@ -526,6 +526,7 @@ function ShapeTable({
         key: String(b.from),
         label: binLabel(b, metric.unit, lang),
         cells: [count(b.n), pct(total > 0 ? Math.round((1000 * b.n) / total) / 10 : null)],
+        drill: b.n > 0 ? () => view.drill(bandDrill(view, panel, metric, b)) : undefined,
       }))}
     />
   );
@@ -555,15 +556,34 @@ function scoreDrill(view: View, panel: Panel, metric: CatalogueMetric, kind: str
   };
 }
 
-/** What a click on a panel's chart opens: the records behind the point (a histogram's bands open none). */
+/** The drill-down request for a band of a model score: the customers scored in it by the latest fit. */
+function bandDrill(view: View, panel: Panel, metric: CatalogueMetric, bin: Bin) {
+  const { filters } = applicable(view, [metric]);
+  const shape = panelShape(panel, view.from, view.to, new Date());
+  return {
+    metric: metric.id,
+    from: shape.from ?? view.from,
+    to: shape.to ?? view.to,
+    filters,
+    band: { from: bin.from, to: bin.to },
+    title: `${metric.name[view.lang]} · ${binLabel(bin, metric.unit, view.lang)}`,
+  };
+}
+
+/** What a click on a panel's chart opens: the records behind the point. */
 function chartClick(
   view: View,
   panel: Panel,
   metrics: CatalogueMetric[],
   drawn: ReturnType<typeof drawing>,
-): ((c: ChartClick) => void) | undefined {
+  rows: Row[],
+): (c: ChartClick) => void {
   const m0 = metrics[0]!;
-  if (panel.kind === 'histogram') return undefined;
+  if (panel.kind === 'histogram')
+    return (c) => {
+      const bin = binsOf(rows[0], m0.id)[c.dataIndex];
+      if (bin) view.drill(bandDrill(view, panel, m0, bin));
+    };
   // The cells are listed weekday by weekday, 24 hours each.
   if (panel.kind === 'heatmap')
     return (c) => view.drill(heatmapDrill(view, m0, Math.floor(c.dataIndex / 24), c.dataIndex % 24));
@@ -728,7 +748,7 @@ function QueryPanel({ panel, metrics }: { panel: Panel; metrics: CatalogueMetric
         <Chart
           option={drawn.option}
           label={`${panel.title[view.lang]}. ${panel.kind === 'heatmap' ? t('heatmapHint', view.lang) : t('drillHint', view.lang)}`}
-          onClick={chartClick(view, panel, metrics, drawn)}
+          onClick={chartClick(view, panel, metrics, drawn, rows)}
         />
       )}
       {data && rows.length > 0 && panel.kind === 'heatmap' && (

@@ -28,6 +28,8 @@ export interface DrillRequest {
   from: string;
   to: string;
   filters: Record<string, string[]>;
+  /** A model score's band: its customers scored from `from` to below `to`. */
+  band?: { from: number; to: number | null };
   title: string;
 }
 
