@@ -58,7 +58,7 @@ const BAND_NAMES = {
 const BAND_COLOURS = { red: '#c62828', yellow: '#f9a825', green: '#2e7d32' };
 
 /** A row's share of customers in a health band, in percent (null without customers). */
-export function bandShare(row: Row, metric: string, band: (typeof BANDS)[number]): number | null {
+function bandShare(row: Row, metric: string, band: (typeof BANDS)[number]): number | null {
   const v = row[metric] as MetricValue | undefined;
   const bands = v?.bands as Record<string, number> | undefined;
   if (!v || !bands || v.n === 0) return null;
@@ -80,6 +80,8 @@ interface CurvePoint {
 }
 const curveOf = (row: Row, metric: string) =>
   ((row[metric] as MetricValue | undefined)?.curve ?? []) as CurvePoint[];
+/** The last offset any cohort reaches. */
+const lastOffset = (curves: CurvePoint[][]) => Math.max(0, ...curves.flatMap((c) => c.map((p) => p.k)));
 
 interface Bin {
   from: number;
@@ -151,7 +153,7 @@ function drawing(
   if (panel.kind === 'cohorts') {
     const cohorts = rows.map((r) => String(r.period));
     const curves = rows.map((r) => curveOf(r, m0.id));
-    const months = Math.max(0, ...curves.flatMap((c) => c.map((p) => p.k)));
+    const months = lastOffset(curves);
     const data = curves.flatMap((c, i) =>
       c.filter((p) => p.rate !== null).map((p) => [p.k, i, p.rate] as [number, number, number]),
     );
@@ -500,7 +502,7 @@ function ShapeTable({
   }
   if (panel.kind === 'cohorts') {
     const curves = rows.map((r) => curveOf(r, metric.id));
-    const months = Math.max(0, ...curves.flatMap((c) => c.map((p) => p.k)));
+    const months = lastOffset(curves);
     const ks = Array.from({ length: months + 1 }, (_, k) => k);
     return (
       <GridTable
