@@ -3,12 +3,15 @@
  * Chromium over every page, timing from navigation to the moment the page shows its numbers (no tile,
  * panel or list still loading). Prints per page the first visit (the server computes its answers) and
  * the median and worst of the later visits (answers from the metric memo); a page still loading after
- * --timeout ms counts as Infinity, printed as null, and what it waits for is named.
+ * --timeout ms counts as Infinity, printed as null, and what it waits for is named. The view is the one
+ * the dashboard opens on unless --from/--to say otherwise.
  *
  *   npx tsx bench/dashboard.ts --records 1000000 --runs 3
  *   npx tsx bench/dashboard.ts --url http://127.0.0.1:8787 --key polso_sk_…   # a running server (e.g. quickstart)
  *   … --from 2026-02-01 --to 2026-05-01 --filter segment=smb                     # another view, filtered
  */
+
+import { defaultRange } from '../src/views/dashboard.ts';
 import {
   launchChromium,
   signIn,
@@ -16,11 +19,16 @@ import {
   stillLoading,
   waitForNumbers,
 } from '../test/browser.ts';
+import { NOW } from './demo-store.ts';
 import { arg, peakRssMb, percentile } from './util.ts';
 
 const records = Number(arg('records', '1000000'));
 const runs = Number(arg('runs', '3'));
-const range = { from: arg('from', '2026-08-01'), to: arg('to', '2026-11-01') };
+const target = arg('url', '');
+// By default the view a page opens on: the last three whole months before today on a running
+// server, before the demo store's fixed clock otherwise.
+const opened = defaultRange(target ? new Date() : NOW);
+const range = { from: arg('from', opened.from), to: arg('to', opened.to) };
 /** Global filters of the view, as in its URL (`--filter segment=smb,channel=chat`). */
 const filters = Object.fromEntries(
   arg('filter', '')
@@ -31,7 +39,6 @@ const filters = Object.fromEntries(
 const timeoutMs = Number(arg('timeout', '60000'));
 const pages = ['overview', 'feedback', 'service', 'customers', 'digital', 'social', 'customer360'];
 
-const target = arg('url', '');
 let t = performance.now();
 const server = target ? null : await startDashboardServer(records);
 const loadSeconds = (performance.now() - t) / 1000;
