@@ -13,9 +13,10 @@ import type { Bilingual } from '../metrics/types.ts';
  * How a panel draws its query: `bar` (one metric by a dimension), `line` (metrics over time),
  * `split` (NPS promoters/passives/detractors by a dimension), `parts` (the four parts of AHT),
  * `heatmap` (contact volume by local weekday × hour), `table` (metrics by a dimension), `comments` (newest
- * survey comments), `scores` (the share of each question type's answers — NPS, CSAT, CES… — at each score), `bands` (the health score's red, yellow and green shares by a dimension), `cohorts`
- * (retention of each monthly acquisition cohort k months on), `histogram` (customers by band of a
- * stored model score, as of the latest fit).
+ * survey comments), `scores` (the share of each question type's answers — NPS, CSAT, CES… — at each
+ * score), `bands` (the health score's red, yellow and green shares by a dimension), `cohorts` (retention
+ * of each monthly acquisition cohort k months on), `histogram` (customers by band of a stored model
+ * score, as of the latest fit).
  */
 export type PanelKind =
   | 'bar'
