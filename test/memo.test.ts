@@ -74,6 +74,15 @@ describe.each(ENGINES)('on $name', (engine) => {
     expect(r.body.rejected).toEqual([]);
   };
   const one = async (sql: string) => (await env.store.sql(sql))[0]!;
+  /** The store with its memo, telling `seen` of every read. */
+  const watched = (seen: (sql: string, params: Record<string, unknown>) => void): SqlExecutor => ({
+    dialect: env.store.dialect,
+    memo: env.store.memo,
+    select: (sql, params) => {
+      seen(sql, params);
+      return env.store.select(sql, params);
+    },
+  });
 
   it('answers from the memo exactly what the raw records give', async () => {
     expect(await agree()).toBeGreaterThan(0);
@@ -276,14 +285,10 @@ describe.each(ENGINES)('on $name', (engine) => {
       },
     ]);
     const reads: unknown[][] = [];
-    const counting: SqlExecutor = {
-      dialect: env.store.dialect,
-      memo: env.store.memo,
-      select: (sql, params) => {
-        if (sql.includes('project_id')) reads.push(Object.values(params));
-        return env.store.select(sql, params);
-      },
-    };
+    // The records' reads (not the list of periods, which reads no table).
+    const counting = watched((sql, params) => {
+      if (sql.includes('project_id')) reads.push(Object.values(params));
+    });
     const plan = planQuery({ ...q, filters: { channel: ['chat'] } }, project, now);
     const answer = await runQuery(counting, plan);
     expect(reads.length).toBeGreaterThan(0);
@@ -294,14 +299,7 @@ describe.each(ENGINES)('on $name', (engine) => {
   it('metrics sharing a query read it once, and a question asked again reads nothing', async () => {
     const project = (await env.store.getProject(env.project.projectId))!;
     const reads: string[] = [];
-    const counting: SqlExecutor = {
-      dialect: env.store.dialect,
-      memo: env.store.memo,
-      select: (sql, params) => {
-        reads.push(sql);
-        return env.store.select(sql, params);
-      },
-    };
+    const counting = watched((sql) => reads.push(sql));
     // A time zone no other question used: nothing of it is in the memo yet.
     const q = { metrics: ['churn_rate', 'retention_rate', 'retention_rate_simple'], grain: 'month' };
     const plan = planQuery({ ...q, ...DEMO_YEAR, timezone: 'Asia/Tokyo' }, project, now);
@@ -319,15 +317,10 @@ describe.each(ENGINES)('on $name', (engine) => {
   it("a custom range computes only its clipped edge period: the whole ones after it are the memo's", async () => {
     const project = (await env.store.getProject(env.project.projectId))!;
     const reads: unknown[][] = [];
-    const counting: SqlExecutor = {
-      dialect: env.store.dialect,
-      memo: env.store.memo,
-      select: (sql, params) => {
-        // The records' reads (not the list of periods, which reads no table).
-        if (sql.includes('project_id')) reads.push(Object.values(params));
-        return env.store.select(sql, params);
-      },
-    };
+    // The records' reads (not the list of periods, which reads no table).
+    const counting = watched((sql, params) => {
+      if (sql.includes('project_id')) reads.push(Object.values(params));
+    });
     const q = { metrics: ['nps', 'contact_volume', 'fcr', 'dau', 'mau', 'health_score'], grain: 'month' };
     // A time zone no other question used; March to June asked first, then ranges starting or ending
     // inside the months around them.

@@ -947,6 +947,7 @@ function scoredScope(plan: QueryPlan, m: MetricPlan, d: Dialect, b: Binder, rang
       ]
     : [];
   return {
+    tz,
     dims,
     value,
     from: `customer_scores sc
@@ -994,8 +995,7 @@ export function scoreSql(plan: QueryPlan, m: MetricPlan, d: Dialect, range: Rang
   if (measure.type !== 'score') throw new Error('scoreSql needs a score metric');
   const b = new Binder(d);
   const sc = scoredScope(plan, m, d, b, range);
-  const tz = b.zone(plan.timezone, range);
-  const g = grouping(plan, sc.dims, plan.grain ? d.bucket('sc.fitted_at', plan.grain, tz) : null);
+  const g = grouping(plan, sc.dims, plan.grain ? d.bucket('sc.fitted_at', plan.grain, sc.tz) : null);
   const edges = (measure.bins ?? []).map((e) => b.bind(e, 'edge'));
   const bins = edges.map((lo, i) => {
     const hi = edges[i + 1];

@@ -97,6 +97,29 @@ function binLabel(bin: Bin, unit: CatalogueMetric['unit'], lang: View['lang']) {
   return bin.to === null ? `≥ ${f(bin.from)}` : `${f(bin.from)}–${f(bin.to)}`;
 }
 
+const AXIS_TOOLTIP = { trigger: 'axis', confine: true };
+const GRID = { left: 8, right: 16, top: 32, bottom: 8, containLabel: true };
+
+/** Bars of shares (0–100%) stacked per category, a series per part. */
+function stackedShares(
+  view: View,
+  categories: string[],
+  parts: { name: string; data: (number | null)[]; itemStyle?: object }[],
+): ChartOption {
+  return {
+    tooltip: AXIS_TOOLTIP,
+    grid: GRID,
+    legend: { top: 0 },
+    xAxis: { type: 'category', data: categories },
+    yAxis: {
+      type: 'value',
+      max: 100,
+      axisLabel: { formatter: (v: number) => formatValue(v, 'percent', view.lang) },
+    },
+    series: parts.map((p) => ({ type: 'bar', stack: 'shares', ...p })),
+  };
+}
+
 function drawing(
   view: View,
   panel: Panel,
@@ -105,8 +128,8 @@ function drawing(
 ): { option: ChartOption; categories: string[]; series?: string[] } {
   const { lang } = view;
   const fmt = (m: CatalogueMetric) => (v: number) => formatValue(v, m.unit, lang);
-  const tooltip = { trigger: 'axis', confine: true };
-  const grid = { left: 8, right: 16, top: 32, bottom: 8, containLabel: true };
+  const tooltip = AXIS_TOOLTIP;
+  const grid = GRID;
   const m0 = metrics[0]!;
   if (panel.kind === 'line') {
     const grain = grainOf(view.from, view.to);
@@ -227,24 +250,15 @@ function drawing(
   if (panel.kind === 'bands')
     return {
       categories,
-      option: {
-        tooltip,
-        grid,
-        legend: { top: 0 },
-        xAxis: { type: 'category', data: categories },
-        yAxis: {
-          type: 'value',
-          max: 100,
-          axisLabel: { formatter: (v: number) => formatValue(v, 'percent', lang) },
-        },
-        series: BANDS.map((k) => ({
-          type: 'bar',
-          stack: 'bands',
+      option: stackedShares(
+        view,
+        categories,
+        BANDS.map((k) => ({
           name: BAND_NAMES[k][lang],
           itemStyle: { color: BAND_COLOURS[k] },
           data: rows.map((r) => bandShare(r, m0.id, k)),
         })),
-      },
+      ),
     };
   if (panel.kind === 'split') {
     const part = (k: string) =>
@@ -259,23 +273,14 @@ function drawing(
     };
     return {
       categories,
-      option: {
-        tooltip,
-        grid,
-        legend: { top: 0 },
-        xAxis: { type: 'category', data: categories },
-        yAxis: {
-          type: 'value',
-          max: 100,
-          axisLabel: { formatter: (v: number) => formatValue(v, 'percent', lang) },
-        },
-        series: (['promoters', 'passives', 'detractors'] as const).map((k) => ({
-          type: 'bar',
-          stack: 'nps',
+      option: stackedShares(
+        view,
+        categories,
+        (['promoters', 'passives', 'detractors'] as const).map((k) => ({
           name: names[k][lang],
           data: part(k),
         })),
-      },
+      ),
     };
   }
   if (panel.kind === 'parts') {
