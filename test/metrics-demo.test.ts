@@ -3,6 +3,7 @@
  * independent, hand-written SQL over the raw records for each metric.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { healthCustomersSql, periodAsText } from '../src/engine/compile.ts';
 import { planQuery } from '../src/engine/plan.ts';
 import { runQuery } from '../src/engine/run.ts';
 import { METRICS } from '../src/metrics/catalogue.ts';
@@ -234,6 +235,63 @@ describe.each(ENGINES)('on $name', (engine) => {
         expect(byWeek.size).toBeGreaterThan(40);
       },
     );
+
+    // The health score's product-event components per customer and period, against distinct counts
+    // over the raw events: days of use, features and the last event within [b1 − 30 days, b1). Windows
+    // of the days after the change to summer time start at 23:00, inside a local day.
+    it.each([
+      ['by day across the change to summer time', { from: '2026-03-20', to: '2026-04-06', grain: 'day' }],
+      ['by hour on the day of the change', { from: '2026-03-29', to: '2026-03-30', grain: 'hour' }],
+      ['between instants', { from: '2026-03-27T10:30:00Z', to: '2026-03-31T13:45:00Z', grain: 'day' }],
+      ['at one instant', { from: '2026-04-14T08:00:00Z', to: '2026-04-15T08:00:00Z' }],
+    ])('health’s days, features and last event %s equal the raw events', async (_, span) => {
+      const plan = planQuery(
+        {
+          metrics: ['health_score'],
+          ...span,
+          timezone: TZ,
+          params: { health_score: { usageTarget: 1, featureTarget: 100 } },
+        },
+        project,
+        NOW,
+      );
+      const q = periodAsText(
+        plan,
+        env.store.dialect,
+        healthCustomersSql(plan, plan.metrics[0]!, env.store.dialect, { from: plan.from, to: plan.to }),
+      );
+      const rows = await env.store.select(q.sql, q.params);
+      const labels = [...new Set(rows.map((r) => r.period as string | null))].sort();
+      // Each period ends where the next begins (a local midnight or hour), the last at the range's end.
+      const ends = await env.store.sql(
+        `SELECT label, CASE WHEN label = 'end' THEN ${plan.dateOnly ? `timezone('${TZ}', TIMESTAMP '${plan.to}')` : `TIMESTAMPTZ '${plan.to}'`}
+           ELSE timezone('${TZ}', CAST(label AS TIMESTAMP)) END AS at
+         FROM (VALUES ${[...labels.slice(1), 'end'].map((l) => `('${l}')`).join(', ')}) v(label)`,
+      );
+      const b1 = labels.map((_, i) => new Date(String(ends[i]!.at)).toISOString());
+      const expected = await env.store.sql(
+        `SELECT e.customer_id, p.i, count(DISTINCT CAST(timezone('${TZ}', e.ts) AS DATE)) AS days,
+           count(DISTINCT e.feature) AS features, epoch(p.b1) - epoch(max(e.ts)) AS ago
+         FROM (VALUES ${b1.map((t, i) => `(${i}, TIMESTAMPTZ '${t}')`).join(', ')}) p(i, b1)
+         JOIN events e ON e.ts >= p.b1 - to_days(30) AND e.ts < p.b1 AND e.customer_id IS NOT NULL
+         GROUP BY e.customer_id, p.i, p.b1`,
+      );
+      const raw = new Map(expected.map((e) => [`${e.customer_id}|${e.i}`, e]));
+      let active = 0;
+      for (const r of rows) {
+        const e = raw.get(`${r.customer_id}|${labels.indexOf(r.period as string | null)}`);
+        const where = `${r.customer_id} ${r.period}`;
+        if (e) active++;
+        expect(Number(r.usage), where).toBeCloseTo(Math.min(1, Number(e?.days ?? 0) / 30), 12);
+        expect(Number(r.adoption), where).toBeCloseTo(Number(e?.features ?? 0) / 100, 12);
+        expect(Number(r.recency), where).toBeCloseTo(e ? 1 - Number(e.ago) / (30 * 86400) : 0, 9);
+      }
+      expect(labels.length).toBe(
+        span.grain === 'hour' ? 23 : span.grain === 'day' ? (span.from.length > 10 ? 5 : 17) : 1,
+      );
+      expect(active).toBeGreaterThan(100);
+      expect(rows.length).toBeGreaterThan(active);
+    });
 
     it('FRT median and p90 are the order statistics x(⌈pn⌉)', async () => {
       const r = await run({ metrics: ['frt'] });

@@ -814,15 +814,37 @@ function healthRelation(
   const p = (name: string) => b.bind(Number(m.params[name]), 'p');
   const window = p('windowDays');
   const { dims, filters } = dimensionsSql(plan, m, d, b, tz);
-  if (customerId !== undefined) filters.push(`s.id = ${b.bind(customerId, 'customer')}`);
+  const customer = customerId === undefined ? null : b.bind(customerId, 'customer');
+  if (customer) filters.push(`s.id = ${customer}`);
   const t = (k: RecordKind) => d.ident(KINDS[k].table);
-  const since = d.addDays('cp.b1', `-${window}`);
+  const since = d.addDays('p.b1', `-${window}`);
   // Every period ends within (from, to], so every window lies within [from − window, to): bounding the
-  // records by it before they are joined to each customer's periods leaves the older ones out.
+  // records by it before they are joined to the periods leaves the older ones out. Each component is
+  // taken per customer and period from the records and the periods alone (a handful of rows), not
+  // from every customer's periods; the customers scored pick theirs when the components are joined.
   const [lo, hi] = [bound(range.from), bound(range.to)];
   const within = (ts: string) => `${ts} >= ${d.addDays(lo, `-${window}`)} AND ${ts} < ${hi}`;
-  const own = (k: RecordKind, alias: string) =>
-    `JOIN ${t(k)} ${alias} ON ${alias}.project_id = cp.project_id AND ${alias}.customer_id = cp.id`;
+  const project = b.bind(plan.projectId, 'project');
+  const own = (alias: string) =>
+    `${alias}.project_id = ${project} AND ${alias}.customer_id ${customer ? `= ${customer}` : 'IS NOT NULL'}`;
+  // Product events rolled up per customer and local day (and hour, for hourly periods), keeping the
+  // latest: no such group straddles a period's end, which is a local midnight (or hour) or `to`, and
+  // only the first day of a window can straddle its start, `b1 − window` (not a local midnight across a
+  // change of daylight saving time), so the day had an event within the window exactly when its
+  // latest is within it. The same holds per feature. Days are then counted without a distinct count.
+  const hourly = plan.grain === 'hour';
+  const day = d.localDate('e.ts', tz);
+  const rollup = (key: string[]) => `SELECT ${[...key, 'max(e.ts) AS last_at'].join(', ')}
+      FROM ${t('event')} e WHERE ${own('e')} AND ${within('e.ts')}${
+        key.includes('e.feature') ? ' AND e.feature IS NOT NULL' : ''
+      }
+      GROUP BY ${key.map((_, i) => i + 1).join(', ')}`;
+  const groupKey = [
+    'e.customer_id',
+    `${day} AS day`,
+    ...(hourly ? [`${d.bucket('e.ts', 'hour', tz)} AS hr`] : []),
+  ];
+  const inWindow = (r: string) => `${r}.last_at >= ${since} AND ${r}.last_at < p.b1`;
   const segments = Object.keys(plan.healthWeights).filter((s) => s !== 'default');
   const weight = (c: HealthComponent) =>
     segments.length === 0
@@ -834,31 +856,36 @@ function healthRelation(
       SELECT ${[...dims, 's.project_id', 's.id', 's.segment', 's.lost', 'p.period', 'p.b1'].join(', ')}
       FROM (${customerLifeSql(m, d, b, plan.projectId)}) s CROSS JOIN periods p
       WHERE s.acq < p.b1 AND (s.lost IS NULL OR s.lost >= p.b1)${filters.length > 0 ? ` AND ${filters.join(' AND ')}` : ''}
+    ), days AS (${rollup(groupKey)}
+    ), uses AS (${rollup([...groupKey, 'e.feature'])}
     ), ev AS (
-      SELECT cp.id, cp.period, ${d.countDistinct(d.localDate('e.ts', tz))} AS days,
-        ${d.countDistinct('e.feature')} AS features, max(e.ts) AS last_at
-      FROM cp ${own('event', 'e')} AND ${within('e.ts')} AND e.ts >= ${since} AND e.ts < cp.b1
-      GROUP BY cp.id, cp.period
+      SELECT a.customer_id AS id, p.period, ${hourly ? 'count(DISTINCT a.day)' : 'count(*)'} AS days, max(a.last_at) AS last_at
+      FROM periods p JOIN days a ON ${inWindow('a')}
+      GROUP BY 1, 2
+    ), ft AS (
+      SELECT id, period, count(*) AS features FROM (
+        SELECT DISTINCT u.customer_id AS id, p.period, u.feature FROM periods p JOIN uses u ON ${inWindow('u')}
+      ) f GROUP BY 1, 2
     ), fb AS (
-      SELECT cp.id, cp.period, avg((r.score - r.scale_min) / (r.scale_max - r.scale_min)) AS feedback
-      FROM cp ${own('survey_response', 'r')} AND ${within('r.ts')} AND r.ts >= ${since} AND r.ts < cp.b1
+      SELECT r.customer_id AS id, p.period, avg((r.score - r.scale_min) / (r.scale_max - r.scale_min)) AS feedback
+      FROM periods p JOIN ${t('survey_response')} r ON ${own('r')} AND ${within('r.ts')} AND r.ts >= ${since} AND r.ts < p.b1
         AND r.metric IN ('nps', 'csat') AND r.score IS NOT NULL AND r.scale_max > r.scale_min
-      GROUP BY cp.id, cp.period
+      GROUP BY 1, 2
     ), op AS (
-      SELECT cp.id, cp.period, count(*) AS open
-      FROM cp ${own('contact', 'k')} AND k.ts < ${hi} AND (k.resolved_at IS NULL OR k.resolved_at >= ${lo})
-        AND k.ts < cp.b1 AND (k.resolved_at IS NULL OR k.resolved_at >= cp.b1)
+      SELECT k.customer_id AS id, p.period, count(*) AS open
+      FROM periods p JOIN ${t('contact')} k ON ${own('k')} AND k.ts < ${hi} AND (k.resolved_at IS NULL OR k.resolved_at >= ${lo})
+        AND k.ts < p.b1 AND (k.resolved_at IS NULL OR k.resolved_at >= p.b1)
         AND (k.abandoned IS NULL OR NOT k.abandoned)
-      GROUP BY cp.id, cp.period
+      GROUP BY 1, 2
     ), pay AS (
-      SELECT cp.id, cp.period, count(*) AS refunds
-      FROM cp ${own('order', 'o')} AND ${within('o.ts')} AND o.ts >= ${since} AND o.ts < cp.b1
+      SELECT o.customer_id AS id, p.period, count(*) AS refunds
+      FROM periods p JOIN ${t('order')} o ON ${own('o')} AND ${within('o.ts')} AND o.ts >= ${since} AND o.ts < p.b1
         AND o.status = 'refunded'
-      GROUP BY cp.id, cp.period
+      GROUP BY 1, 2
     ), x AS (
       SELECT cp.*,
         least(1.0, coalesce(ev.days, 0) / (${window} * ${p('usageTarget')})) AS usage,
-        least(1.0, coalesce(ev.features, 0) / ${p('featureTarget')}) AS adoption,
+        least(1.0, coalesce(ft.features, 0) / ${p('featureTarget')}) AS adoption,
         coalesce(fb.feedback, 0.5) AS feedback,
         1.0 / (1 + coalesce(op.open, 0)) AS support,
         CASE WHEN coalesce(pay.refunds, 0) > 0 THEN 0.0 ELSE 1.0 END AS payment,
@@ -866,6 +893,7 @@ function healthRelation(
           ELSE greatest(0.0, 1 - ${d.secondsBetween('ev.last_at', 'cp.b1')} / (86400 * ${window})) END AS recency
       FROM cp
       LEFT JOIN ev ON ev.id = cp.id AND ev.period IS NOT DISTINCT FROM cp.period
+      LEFT JOIN ft ON ft.id = cp.id AND ft.period IS NOT DISTINCT FROM cp.period
       LEFT JOIN fb ON fb.id = cp.id AND fb.period IS NOT DISTINCT FROM cp.period
       LEFT JOIN op ON op.id = cp.id AND op.period IS NOT DISTINCT FROM cp.period
       LEFT JOIN pay ON pay.id = cp.id AND pay.period IS NOT DISTINCT FROM cp.period
