@@ -328,15 +328,19 @@ describe.each(ENGINES)('on $name', (engine) => {
     const ask = (exec: SqlExecutor, from: string, to: string) =>
       runQuery(exec, planQuery({ ...q, from, to, timezone }, project, now));
     await ask(env.store, '2026-03-01', '2026-07-01');
-    for (const [from, to, edge] of [
-      ['2026-02-14', '2026-07-01', ['2026-02-14', '2026-03-01']],
-      ['2026-03-01', '2026-07-10', ['2026-07-01', '2026-07-10']],
+    for (const [from, to, edge, lastDay] of [
+      ['2026-02-14', '2026-07-01', ['2026-02-14', '2026-03-01'], '2026-02-28'],
+      ['2026-03-01', '2026-07-10', ['2026-07-01', '2026-07-10'], '2026-07-09'],
     ] as const) {
       reads.length = 0;
       const answer = await ask(counting, from, to);
-      // Each metric reads its edge month (rolling windows with the days before it), nothing more.
+      // Each metric reads its edge month (rolling windows with the days before it), nothing more; a
+      // measure taken at a period's end (MAU, health) reads the edge's end alone, from its last day.
       expect(reads.length, from).toBeGreaterThan(0);
-      for (const p of reads) expect(p, from).toEqual(expect.arrayContaining([...edge]));
+      for (const p of reads) {
+        expect(p, from).toContain(edge[1]);
+        expect(p.includes(edge[0]) || p.includes(lastDay), `${from}: ${p}`).toBe(true);
+      }
       expect(answer.rows).toHaveLength(5);
       expectSame(answer, await ask(raw(), from, to));
     }
@@ -348,6 +352,33 @@ describe.each(ENGINES)('on $name', (engine) => {
       now,
     );
     expectSame(await runQuery(env.store, total), await runQuery(raw(), total));
+  });
+
+  it("a measure taken at a period's end keeps its ends: a range's weeks, its total and its last week share them", async () => {
+    const project = (await env.store.getProject(env.project.projectId))!;
+    const metrics = ['health_score', 'mau', 'backlog'];
+    // A time zone no other question used.
+    const timezone = 'Asia/Kolkata';
+    const ask = (exec: SqlExecutor, q: Omit<QueryInput, 'metrics'>) =>
+      runQuery(exec, planQuery({ metrics, timezone, ...q }, project, now));
+    await ask(env.store, { from: '2026-03-02', to: '2026-06-01', grain: 'week' });
+    const reads: unknown[][] = [];
+    const counting = watched((sql, params) => {
+      if (sql.includes('project_id')) reads.push(Object.values(params));
+    });
+    // Asked side by side, as the dashboard asks a tile's total and its weekly line.
+    const custom = { from: '2026-03-12', to: '2026-05-21' };
+    const [series, total] = await Promise.all([
+      ask(counting, { ...custom, grain: 'week' }),
+      ask(counting, custom),
+    ]);
+    // One read per metric, of the range's end alone (its first week ends where a whole week does).
+    expect(reads).toHaveLength(metrics.length);
+    for (const p of reads) expect(p).toEqual(expect.arrayContaining(['2026-05-20', '2026-05-21']));
+    expect(series.rows).toHaveLength(11);
+    expectSame(series, await ask(raw(), { ...custom, grain: 'week' }));
+    expectSame(total, await ask(raw(), custom));
+    for (const metric of metrics) expect(total.rows[0]![metric]).toEqual(series.rows.at(-1)![metric]);
   });
 
   it('an answer read before a write and finished after it is not kept', async () => {

@@ -240,11 +240,11 @@ describe.each(ENGINES)('on $name', (engine) => {
     // over the raw events: days of use, features and the last event within [b1 − 30 days, b1). Windows
     // of the days after the change to summer time start at 23:00, inside a local day.
     it.each([
-      ['by day across the change to summer time', { from: '2026-03-20', to: '2026-04-06', grain: 'day' }],
-      ['by hour on the day of the change', { from: '2026-03-29', to: '2026-03-30', grain: 'hour' }],
-      ['between instants', { from: '2026-03-27T10:30:00Z', to: '2026-03-31T13:45:00Z', grain: 'day' }],
-      ['at one instant', { from: '2026-04-14T08:00:00Z', to: '2026-04-15T08:00:00Z' }],
-    ])('health’s days, features and last event %s equal the raw events', async (_, span) => {
+      ['by day across the change to summer time', { from: '2026-03-20', to: '2026-04-06', grain: 'day' }, 17],
+      ['by hour on the day of the change', { from: '2026-03-29', to: '2026-03-30', grain: 'hour' }, 23],
+      ['between instants', { from: '2026-03-27T10:30:00Z', to: '2026-03-31T13:45:00Z', grain: 'day' }, 5],
+      ['at one instant', { from: '2026-04-14T08:00:00Z', to: '2026-04-15T08:00:00Z' }, 1],
+    ])('health’s days, features and last event %s equal the raw events', async (_, span, periods) => {
       const plan = planQuery(
         {
           metrics: ['health_score'],
@@ -286,9 +286,7 @@ describe.each(ENGINES)('on $name', (engine) => {
         expect(Number(r.adoption), where).toBeCloseTo(Number(e?.features ?? 0) / 100, 12);
         expect(Number(r.recency), where).toBeCloseTo(e ? 1 - Number(e.ago) / (30 * 86400) : 0, 9);
       }
-      expect(labels.length).toBe(
-        span.grain === 'hour' ? 23 : span.grain === 'day' ? (span.from.length > 10 ? 5 : 17) : 1,
-      );
+      expect(labels).toHaveLength(periods);
       expect(active).toBeGreaterThan(100);
       expect(rows.length).toBeGreaterThan(active);
     });

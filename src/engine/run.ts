@@ -305,6 +305,8 @@ async function metricCells(
     const coarser = await fromCoarser(exec, plan, m, range, periods);
     if (coarser) return coarser;
   }
+  if (plan.dateOnly && plan.grain !== 'hour' && AT_END.has(m.def.measure.type))
+    return pointCells(exec, plan, m, range, periods, held);
   const months =
     plan.grain === null && plan.dateOnly && totalFromMonths(m.def.measure) ? monthStarts(range) : null;
   if (months && months.length > 1) return totalsOfMonths(exec, plan, m, range, months, held);
@@ -364,6 +366,102 @@ async function metricCells(
   );
   for (const [k, c] of computed) cells.set(k, c);
   return cells;
+}
+
+/**
+ * The cells of a measure taken at the end of each period (`AT_END`) over local dates: those of the
+ * local midnights its periods end at, kept in the memo per instant whatever the grain or range asked —
+ * a week's end serves every range holding that week (its first, clipped week included), a range's
+ * total is its end's cells and the previous period's total its start's. Missing instants are computed
+ * in one query, from the period before the first of them to the last; a question filtered on one
+ * value takes each instant the grouped question holds.
+ */
+async function pointCells(
+  exec: SqlExecutor,
+  plan: QueryPlan,
+  m: MetricPlan,
+  range: Range,
+  periods: (string | null)[],
+  held: boolean,
+): Promise<Map<string, Cell> | null> {
+  const memo = exec.memo!;
+  const signature = JSON.stringify([
+    plan.projectId,
+    m.def.id,
+    m.params,
+    plan.groupBy,
+    plan.filters,
+    plan.timezone,
+    plan.conversionEvents,
+    plan.healthWeights,
+    m.calendar,
+  ]);
+  // Each period's end, and the start of a range over which that end alone is computed.
+  const points: Slot[] = periods.map((label, i) => ({
+    labels: [label],
+    from: label === null ? dayBefore(range.to) : label.slice(0, 10),
+    to: i === periods.length - 1 ? range.to : periods[i + 1]!.slice(0, 10),
+  }));
+  const keyAt = (s: Slot) => `${signature}|at|${s.to}`;
+  const clock = nowKey(plan, m);
+  const holds = (entry: MemoCells | undefined) =>
+    entry !== undefined && (entry.nowKey === null || entry.nowKey === clock);
+  const cells = new Map<string, Cell>();
+  const place = (point: Slot, found: ReadonlyMap<string, Cell>) => {
+    for (const [key, cell] of found) {
+      const parts = JSON.parse(key) as unknown[];
+      cells.set(keyOf(parts.slice(0, -1), point.labels[0]), cell);
+    }
+  };
+  if (held && !points.every((s) => holds(memo.peek(keyAt(s))?.value))) return null;
+  const missing: Slot[] = [];
+  for (const point of points) {
+    const entry = memo.get(keyAt(point));
+    if (holds(entry)) place(point, entry!.cells);
+    else missing.push(point);
+  }
+  if (!held && Object.keys(plan.filters).length > 0)
+    for (const point of [...missing]) {
+      const single = { ...plan, grain: null };
+      const part = await fromCoarser(exec, single, m, { from: point.from, to: point.to }, [null]);
+      if (!part) continue;
+      place(point, part);
+      missing.splice(missing.indexOf(point), 1);
+    }
+  if (missing.length === 0) return cells;
+  // One instant alone is computed without a grain, so that a range's total and the last period of a
+  // series ending with it share the query.
+  const first = points.indexOf(missing[0]!);
+  const span = points.slice(first, points.indexOf(missing.at(-1)!) + 1);
+  const single = span.length === 1;
+  const at = single ? [{ ...span[0]!, labels: [null], from: dayBefore(span[0]!.to) }] : span;
+  const generation = memo.generation(plan.projectId);
+  const computed = await memo.once(
+    `${signature}|at|${single ? '' : plan.grain}|${span.map((s) => s.to).join(',')}|${generation}|${clock}`,
+    () =>
+      computeSlots(exec, single ? { ...plan, grain: null } : plan, m, at.at(-1)!.to, at, {
+        perPeriod: !single,
+        generation,
+        slotKey: keyAt,
+        unlabelled: true,
+      }),
+  );
+  const byPeriod = new Map<unknown, Map<string, Cell>>();
+  for (const [key, cell] of computed) {
+    const period = (JSON.parse(key) as unknown[]).at(-1) ?? null;
+    const group = byPeriod.get(period) ?? new Map<string, Cell>();
+    group.set(key, cell);
+    byPeriod.set(period, group);
+  }
+  span.forEach((point, i) => {
+    place(point, byPeriod.get(at[i]!.labels[0]) ?? new Map());
+  });
+  return cells;
+}
+
+/** The local date before `date` (`YYYY-MM-DD`). */
+function dayBefore(date: string): string {
+  return new Date(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
 }
 
 /**
@@ -429,6 +527,11 @@ const ADDITIVE = new Set<Measure['type']>([
  */
 const AT_END = new Set<Measure['type']>(['rollingDistinct', 'health', 'openAtEnd']);
 
+/** Whether a measure is taken at a period's end, its cells kept per instant (see `pointCells`). */
+export function takenAtEnd(measure: Measure): boolean {
+  return AT_END.has(measure.type);
+}
+
 /** Whether a metric's total over a range follows from its monthly cells (see `totalsOfMonths`). */
 export function totalFromMonths(measure: Measure): boolean {
   return (
@@ -463,15 +566,10 @@ async function totalsOfMonths(
   months: string[],
   held = false,
 ): Promise<Map<string, Cell> | null> {
-  const last = months.at(-1)!;
   const monthly = { ...plan, grain: 'month' as const };
-  // A measure taken at the range's end needs its last month only.
-  const [r, labels] = AT_END.has(m.def.measure.type)
-    ? [{ ...range, from: last.slice(0, 10) }, [last]]
-    : [range, months];
   const cellsOf = held
-    ? await metricCells(exec, monthly, m, r, labels, true)
-    : await metricCells(exec, monthly, m, r, labels);
+    ? await metricCells(exec, monthly, m, range, months, true)
+    : await metricCells(exec, monthly, m, range, months);
   if (!cellsOf) return null;
   const groups = new Map<string, Cell[]>();
   for (const [key, cell] of cellsOf) {
@@ -484,7 +582,6 @@ async function totalsOfMonths(
 
 /** Several periods' cells of one group as one: counts and sums added, means and variances pooled. */
 function addCells(measure: Measure, cells: Cell[]): Cell {
-  if (AT_END.has(measure.type)) return cells[0]!;
   if (measure.type === 'distribution') {
     const rows = cells.flatMap((c) => c.rows ?? []);
     return { agg: distributionAggregates(rows), rows };
@@ -528,7 +625,13 @@ async function computeSlots(
   m: MetricPlan,
   to: string,
   slots: readonly Slot[],
-  o: { perPeriod: boolean; generation: number; slotKey: (s: Slot) => string },
+  o: {
+    perPeriod: boolean;
+    generation: number;
+    slotKey: (s: Slot) => string;
+    /** Keep each slot's cells without their period (to serve any period ending where it does). */
+    unlabelled?: boolean;
+  },
 ): Promise<Map<string, Cell>> {
   const computed = await runMetric(exec, plan, m, { from: slots[0]!.from, to });
   if (computed.read.usesNow && !readsClock(m))
@@ -547,7 +650,10 @@ async function computeSlots(
     // An instant by which the slot has ended, plus how long later records can still change it.
     const end = plan.dateOnly ? localDayBegun(slot.to, plan.timezone) : Date.parse(slot.to);
     const horizon = end + lookahead(m);
-    const cells = byPeriod.get(o.perPeriod ? slot.labels[0] : null) ?? new Map<string, Cell>();
+    const found = byPeriod.get(o.perPeriod ? slot.labels[0] : null) ?? new Map<string, Cell>();
+    const cells = o.unlabelled
+      ? new Map([...found].map(([k, c]) => [keyOf((JSON.parse(k) as unknown[]).slice(0, -1), null), c]))
+      : found;
     exec.memo!.put(
       o.slotKey(slot),
       plan.projectId,

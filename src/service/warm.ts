@@ -11,7 +11,7 @@
  * would have computed — and it reads records only.
  */
 import { planQuery } from '../engine/plan.ts';
-import { runQuery, totalFromMonths } from '../engine/run.ts';
+import { runQuery, takenAtEnd, totalFromMonths } from '../engine/run.ts';
 import { METRICS } from '../metrics/catalogue.ts';
 import { DIMENSIONS, dimensionApplies } from '../metrics/dimensions.ts';
 import { inBackground, type Store } from '../store/store.ts';
@@ -23,6 +23,12 @@ export function dashboardSeeds(now: Date): ViewQuery[] {
   return defaultViewQueries(now, {
     has: (metric) => METRICS.has(metric),
     fromMonths: (metric) => totalFromMonths(METRICS.get(metric)!.measure),
+    atEnd: (metric) => {
+      const { measure } = METRICS.get(metric)!;
+      return measure.type === 'ratio'
+        ? [measure.numerator, measure.denominator].some((id) => takenAtEnd(METRICS.get(id)!.measure))
+        : takenAtEnd(measure);
+    },
     groups: (metric, dim) => dimensionApplies(DIMENSIONS.get(dim)!, METRICS.get(metric)!),
   });
 }

@@ -347,6 +347,8 @@ export interface SeedCatalogue {
   fromMonths(metric: string): boolean;
   /** Whether the metric can be grouped, and so filtered, by the dimension. */
   groups(metric: string, dim: string): boolean;
+  /** Whether the metric is (or is a ratio of) a measure taken at a period's end, kept per end. */
+  atEnd(metric: string): boolean;
 }
 
 /**
@@ -403,7 +405,8 @@ function viewQueries(catalogue: SeedCatalogue, from: string, to: string, now: Da
  * by month over the two years before the presets end: every tile, every tile by each filter's
  * dimension (a view filtered on one value is answered from these groups, see `engine/run`), and
  * every panel by a dimension for its metrics whose total over whole months follows from their
- * months. A view of other whole months in those two years finds them computed. Metrics the
+ * months. A view of other whole months in those two years finds them computed. Last, the tiles
+ * taken at a period's end by week over the last year and by day over the last month. Metrics the
  * catalogue does not have are left out.
  */
 export function defaultViewQueries(now: Date, catalogue: SeedCatalogue): ViewQuery[] {
@@ -427,6 +430,14 @@ export function defaultViewQueries(now: Date, catalogue: SeedCatalogue): ViewQue
     const metrics = panel.metrics.filter((m) => known(m) && catalogue.fromMonths(m));
     if (panel.by && panel.kind !== 'comments' && metrics.length > 0)
       queries.push({ metrics, groupBy: [panel.by], ...series });
+  }
+  // The tiles taken at a period's end (health, active users, backlog) at every week's end of the last
+  // year and every day's end of the last month: a view of other dates by week or by day finds its
+  // periods' ends computed, its first clipped period included.
+  const ends = tiles.filter((m) => catalogue.atEnd(m));
+  if (ends.length > 0) {
+    queries.push({ metrics: ends, ...presetRange(now, 12), grain: 'week' });
+    queries.push({ metrics: ends, ...presetRange(now, 1), grain: 'day' });
   }
   return queries;
 }
