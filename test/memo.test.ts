@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planQuery, type QueryInput } from '../src/engine/plan.ts';
-import { runQuery, type SqlExecutor } from '../src/engine/run.ts';
+import { runQuery, type SqlExecutor, takenAtEnd, totalFromMonths } from '../src/engine/run.ts';
+import { METRICS } from '../src/metrics/catalogue.ts';
 import { fitChurn } from '../src/service/models.ts';
 import { ENGINES } from './engines.ts';
 import {
@@ -379,6 +380,56 @@ describe.each(ENGINES)('on $name', (engine) => {
     expectSame(series, await ask(raw(), { ...custom, grain: 'week' }));
     expectSame(total, await ask(raw(), custom));
     for (const metric of metrics) expect(total.rows[0]![metric]).toEqual(series.rows.at(-1)![metric]);
+  });
+
+  it('a range of other dates adds its clipped weeks and months up from the days held, reading nothing', async () => {
+    const project = (await env.store.getProject(env.project.projectId))!;
+    const additive = ALL_METRICS.filter((id) => {
+      const { measure } = METRICS.get(id)!;
+      return totalFromMonths(measure) && !takenAtEnd(measure);
+    });
+    expect(additive).toEqual(
+      expect.arrayContaining(['nps', 'csat', 'contact_volume', 'dau', 'conversion_rate']),
+    );
+    // A time zone no other question used.
+    const timezone = 'Australia/Adelaide';
+    const ask = (exec: SqlExecutor, q: Omit<QueryInput, 'metrics'>) =>
+      runQuery(exec, planQuery({ metrics: additive, timezone, ...q }, project, now));
+    await ask(env.store, { from: '2026-03-01', to: '2026-07-01', grain: 'day' });
+    let reads = 0;
+    const counting = watched((sql) => {
+      if (sql.includes('project_id')) reads++;
+    });
+    for (const q of [
+      { from: '2026-03-12', to: '2026-05-21', grain: 'week' },
+      { from: '2026-03-12', to: '2026-05-21' },
+      { from: '2026-03-03', to: '2026-06-28', grain: 'month' },
+    ] as const) {
+      const answer = await ask(counting, q);
+      expect(reads, JSON.stringify(q)).toBe(0);
+      expectSame(answer, await ask(raw(), q));
+    }
+    // A late answer on one of those days reaches the weeks and months added up from it.
+    const { customer_id: customer } = await one(
+      'SELECT customer_id FROM survey_responses WHERE customer_id IS NOT NULL ORDER BY id LIMIT 1',
+    );
+    await send([
+      {
+        type: 'survey_response',
+        id: 'late-adelaide',
+        timestamp: '2026-04-15T10:00:00Z',
+        customerId: String(customer),
+        surveyId: 'nps_relationship',
+        questionId: 'q1',
+        metric: 'nps',
+        score: 0,
+      },
+    ]);
+    for (const q of [
+      { from: '2026-03-12', to: '2026-05-21', grain: 'week' },
+      { from: '2026-03-12', to: '2026-05-21' },
+    ] as const)
+      expectSame(await ask(env.store, q), await ask(raw(), q));
   });
 
   it('an answer read before a write and finished after it is not kept', async () => {

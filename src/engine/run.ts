@@ -310,19 +310,7 @@ async function metricCells(
   const months =
     plan.grain === null && plan.dateOnly && totalFromMonths(m.def.measure) ? monthStarts(range) : null;
   if (months && months.length > 1) return totalsOfMonths(exec, plan, m, range, months, held);
-  const signature = JSON.stringify([
-    plan.projectId,
-    m.def.id,
-    m.params,
-    plan.groupBy,
-    plan.filters,
-    plan.grain,
-    plan.timezone,
-    plan.dateOnly,
-    plan.conversionEvents,
-    plan.healthWeights,
-    m.calendar,
-  ]);
+  const signature = slotSignature(plan, m);
   const perPeriod =
     plan.dateOnly && plan.grain !== null && plan.grain !== 'hour' && !ACROSS_PERIODS.has(m.def.measure.type);
   const slots: Slot[] = perPeriod
@@ -354,6 +342,13 @@ async function metricCells(
       for (const [k, c] of part) cells.set(k, c);
       missing.splice(missing.indexOf(i), 1);
     }
+  if (!held && perPeriod && plan.grain !== 'day' && addsUp(m.def.measure))
+    for (const i of [...missing]) {
+      const part = fromDays(memo, plan, m, slots[i]!, slotKey(slots[i]!));
+      if (!part) continue;
+      for (const [k, c] of part) cells.set(k, c);
+      missing.splice(missing.indexOf(i), 1);
+    }
   if (missing.length === 0) return cells;
   // One query from the first missing slot to the end of the last: a custom range whose whole weeks or
   // months were asked before computes its edges (and what lies between them, which costs a query
@@ -365,6 +360,68 @@ async function metricCells(
     computeSlots(exec, plan, m, to, span, { perPeriod, generation, slotKey }),
   );
   for (const [k, c] of computed) cells.set(k, c);
+  return cells;
+}
+
+/** What identifies a metric's cells of one question (the memo keys of its periods start with it). */
+function slotSignature(plan: QueryPlan, m: MetricPlan): string {
+  return JSON.stringify([
+    plan.projectId,
+    m.def.id,
+    m.params,
+    plan.groupBy,
+    plan.filters,
+    plan.grain,
+    plan.timezone,
+    plan.dateOnly,
+    plan.conversionEvents,
+    plan.healthWeights,
+    m.calendar,
+  ]);
+}
+
+/**
+ * A period's cells added up from the daily cells the memo holds for each of its days, computing
+ * nothing (null unless it holds them all), and kept under the period's own key, resting on what its
+ * days rest on: a custom range's clipped weeks and months, for measures whose periods add up.
+ */
+function fromDays(
+  memo: Memo<MemoCells>,
+  plan: QueryPlan,
+  m: MetricPlan,
+  slot: Slot,
+  key: string,
+): Map<string, Cell> | null {
+  const daily = { ...plan, grain: 'day' as const };
+  const signature = slotSignature(daily, m);
+  const clock = nowKey(daily, m);
+  const entries = [];
+  for (let day = slot.from; day < slot.to; ) {
+    const next = dayAfter(day);
+    const entry = memo.peek(`${signature}|${day} 00:00:00|${day}|${next}`);
+    if (!entry || (entry.value.nowKey !== null && entry.value.nowKey !== clock)) return null;
+    entries.push(entry);
+    day = next;
+  }
+  if (entries.length === 0) return null;
+  const groups = new Map<string, Cell[]>();
+  for (const entry of entries)
+    for (const [k, cell] of entry.value.cells) {
+      const total = keyOf((JSON.parse(k) as unknown[]).slice(0, -1), slot.labels[0]);
+      groups.set(total, [...(groups.get(total) ?? []), cell]);
+    }
+  const cells = new Map([...groups].map(([k, parts]) => [k, addCells(m.def.measure, parts)]));
+  memo.put(
+    key,
+    plan.projectId,
+    memo.generation(plan.projectId),
+    {
+      tables: new Set(entries.flatMap((e) => [...e.tables])),
+      horizon: Math.max(...entries.map((e) => e.horizon)),
+    },
+    { cells, nowKey: entries.some((e) => e.value.nowKey !== null) ? clock : null },
+    1 + cells.size,
+  );
   return cells;
 }
 
@@ -464,6 +521,11 @@ function dayBefore(date: string): string {
   return new Date(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
 }
 
+/** The local date after `date` (`YYYY-MM-DD`). */
+function dayAfter(date: string): string {
+  return new Date(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
+}
+
 /**
  * A filtered question's cells from a coarser question whose cells the memo holds, without computing
  * anything: filtering on a dimension the question groups by keeps the groups of those values of the
@@ -532,11 +594,14 @@ export function takenAtEnd(measure: Measure): boolean {
   return AT_END.has(measure.type);
 }
 
+/** Whether a measure's cells over a range are its cells over the range's parts added up (see `addCells`). */
+function addsUp(measure: Measure): boolean {
+  return ADDITIVE.has(measure.type) && !(measure.type === 'mean' && measure.parts);
+}
+
 /** Whether a metric's total over a range follows from its monthly cells (see `totalsOfMonths`). */
 export function totalFromMonths(measure: Measure): boolean {
-  return (
-    (ADDITIVE.has(measure.type) && !(measure.type === 'mean' && measure.parts)) || AT_END.has(measure.type)
-  );
+  return addsUp(measure) || AT_END.has(measure.type);
 }
 
 /**

@@ -406,8 +406,8 @@ function viewQueries(catalogue: SeedCatalogue, from: string, to: string, now: Da
  * dimension (a view filtered on one value is answered from these groups, see `engine/run`), and
  * every panel by a dimension for its metrics whose total over whole months follows from their
  * months. A view of other whole months in those two years finds them computed. Last, the tiles
- * taken at a period's end by week over the last year and by day over the last month. Metrics the
- * catalogue does not have are left out.
+ * taken at a period's end by week over the last year and by day over the last month, and the tiles
+ * whose periods add up by day over the last year. Metrics the catalogue does not have are left out.
  */
 export function defaultViewQueries(now: Date, catalogue: SeedCatalogue): ViewQuery[] {
   const known = (metric: string) => catalogue.has(metric);
@@ -439,5 +439,9 @@ export function defaultViewQueries(now: Date, catalogue: SeedCatalogue): ViewQue
     queries.push({ metrics: ends, ...presetRange(now, 12), grain: 'week' });
     queries.push({ metrics: ends, ...presetRange(now, 1), grain: 'day' });
   }
+  // The tiles whose periods add up, by day over the last year: a view of other dates within it adds
+  // its clipped weeks and months up from their days.
+  const days = tiles.filter((m) => catalogue.fromMonths(m) && !catalogue.atEnd(m));
+  if (days.length > 0) queries.push({ metrics: days, ...presetRange(now, 12), grain: 'day' });
   return queries;
 }
