@@ -272,8 +272,10 @@ interface Slot {
 
 /**
  * One metric's cells over one range, from the memo where it holds them: per period for measures
- * whose periods are independent (plans with local dates and a grain of a day or more), otherwise for
- * the whole range. Missing periods are computed in one query, from the first of them to the end of the last.
+ * whose periods are independent (plans with local dates and a grain of a day or more), per end instant
+ * for those taken at a period's end (see `pointCells`), otherwise for the whole range. A missing
+ * period is taken from a coarser question's cells under a filter, or added up from its days for a
+ * measure that adds up; the rest are computed in one query, from the first of them to the end of the last.
  */
 async function metricCells(
   exec: SqlExecutor,
@@ -619,9 +621,8 @@ function monthStarts(range: Range): string[] {
 /**
  * A total over the months a range touches from the metric's monthly cells (kept in the memo, shared
  * with the monthly series of the same question; a range starting or ending inside a month has that
- * month's cell clipped to it, so a custom range computes its edges only): one cell per dimension
- * values, each the months' cells added up — or, for a measure taken at the range's end, the last
- * month's cell alone (computed alone when the memo does not hold it).
+ * month's cell clipped to it, so a custom range computes its edges only, or adds them up from their
+ * days): one cell per dimension values, each the months' cells added up.
  */
 async function totalsOfMonths(
   exec: SqlExecutor,
