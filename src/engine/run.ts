@@ -422,7 +422,7 @@ function fromDays(
       horizon: Math.max(...entries.map((e) => e.horizon)),
     },
     { cells, nowKey: entries.some((e) => e.value.nowKey !== null) ? clock : null },
-    1 + cells.size,
+    weightOf(cells),
   );
   return cells;
 }
@@ -444,17 +444,8 @@ async function pointCells(
   held: boolean,
 ): Promise<Map<string, Cell> | null> {
   const memo = exec.memo!;
-  const signature = JSON.stringify([
-    plan.projectId,
-    m.def.id,
-    m.params,
-    plan.groupBy,
-    plan.filters,
-    plan.timezone,
-    plan.conversionEvents,
-    plan.healthWeights,
-    m.calendar,
-  ]);
+  // The same whatever the grain.
+  const signature = slotSignature({ ...plan, grain: null }, m);
   // Each period's end, and the start of a range over which that end alone is computed.
   const points: Slot[] = periods.map((label, i) => ({
     labels: [label],
@@ -684,6 +675,11 @@ function addCells(measure: Measure, cells: Cell[]): Cell {
   return { agg };
 }
 
+/** A memo entry's weight: its cells (a cohort or distribution cell holds several rows). */
+function weightOf(cells: ReadonlyMap<string, Cell>): number {
+  return 1 + [...cells.values()].reduce((w, c) => w + (c.rows?.length ?? 1), 0);
+}
+
 /** Computes consecutive slots (from the first of them to the last one's end `to`) and keeps each in the memo. */
 async function computeSlots(
   exec: SqlExecutor,
@@ -731,8 +727,7 @@ async function computeSlots(
         // (cohorts keep counting offsets begun by now for many periods after their own).
         nowKey: m.def.measure.type !== 'cohort' && Date.parse(m.now) >= horizon ? null : clock,
       },
-      // Weighed by its cells (a cohort or distribution cell holds several rows).
-      1 + [...cells.values()].reduce((w, c) => w + (c.rows?.length ?? 1), 0),
+      weightOf(cells),
     );
   }
   return computed.cells;
